@@ -1,0 +1,46 @@
+# Everything a fresh machine needs: `make demo` and `make test` install first when needed.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+UV     := $(BIN)/uv
+UV_VERSION := 0.13.8
+STAMP  := $(VENV)/.installed
+PYTEST_FAST := -m "not slow"
+
+.PHONY: install demo test test-all test-slow lock clean
+
+install: $(STAMP)
+
+# The lock pins every package with hashes; the project itself goes in editable, without deps.
+$(STAMP): requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), f"Python 3.11 needed, found {sys.version.split()[0]}"'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+	$(UV) pip install --quiet --python $(BIN)/python --require-hashes -r requirements.lock
+	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $(STAMP)
+
+demo: install
+	$(BIN)/opsmetrics demo
+
+# pytest exits 5 when it collects no test: that is a failure of this target, said plainly.
+test: install
+	$(BIN)/python -m pytest -q $(PYTEST_FAST); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; fi; exit $$rc
+
+test-slow: install
+	$(BIN)/python -m pytest -q -m slow
+
+test-all: install
+	$(BIN)/python -m pytest -q
+
+# Re-pin after changing pyproject.toml's dependencies (needs the registry).
+lock: $(UV)
+	$(UV) pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
+
+$(UV):
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+clean:
+	rm -rf $(VENV) warehouse.db data/sample .pytest_cache

@@ -1,0 +1,213 @@
+"""The ten source entities of ../shared/spec/SOURCES.md, declared once.
+
+Order matters: an entity comes after every entity it depends on (the cascade runs in this order).
+"""
+from __future__ import annotations
+
+from schemas.columns import Column, Entity, Kind, NotBefore, Parent, RequiredUnless, SetIff
+
+CHANNELS = ("website", "paid_ads", "content", "event", "partner", "outbound", "referral", "other")
+DEAL_TYPES = ("new", "renewal", "expansion")
+DEAL_STAGES = ("discovery", "proposal", "negotiation", "won", "lost")
+CLOSED_STAGES = ("won", "lost")
+PROJECT_STATUSES = ("planned", "active", "on_hold", "delivered", "cancelled")
+FINISHED_STATUSES = ("delivered", "cancelled")
+PHASES = ("presales", "implementation", "acceptance", "after_sales")
+ROLES = ("sales", "presales", "project_manager", "engineer", "consultant", "operations", "customer_success")
+
+
+def _id(name: str, doc: str = "") -> Column:
+    return Column(name, Kind.TEXT, required=True, doc=doc)
+
+
+def _updated_at() -> Column:
+    return Column("updated_at", Kind.TIMESTAMP, required=True, doc="last change in the source system")
+
+
+def _money(name: str = "amount", *, required: bool = True, strict: bool = False, doc: str = "") -> Column:
+    return Column(name, Kind.MONEY, required=required, minimum=0, min_strict=strict, doc=doc)
+
+
+def _currency() -> Column:
+    return Column("currency", Kind.CURRENCY, required=True, doc="ISO 4217; must be the reporting currency")
+
+
+LEADS = Entity(
+    "leads",
+    key=("lead_id",),
+    doc="people/companies that showed interest (CRM)",
+    columns=(
+        _id("lead_id"),
+        Column("created_at", Kind.TIMESTAMP, required=True),
+        _updated_at(),
+        Column("channel", Kind.ENUM, required=True, values=CHANNELS),
+        Column("company", Kind.TEXT),
+        Column("industry", Kind.TEXT, default="unknown"),
+        Column("region", Kind.TEXT, default="unknown"),
+        Column("qualified_at", Kind.TIMESTAMP),
+        Column("converted_at", Kind.TIMESTAMP, doc="became a deal"),
+    ),
+    not_before=(NotBefore("qualified_at", "created_at"), NotBefore("converted_at", "created_at")),
+)
+
+DEALS = Entity(
+    "deals",
+    key=("deal_id",),
+    doc="opportunities and their outcome (CRM)",
+    columns=(
+        _id("deal_id"),
+        Column("lead_id", Kind.TEXT, doc="may point at no valid lead: the deal is kept, as if it had no lead"),
+        _id("account_id"),
+        Column("account_name", Kind.TEXT),
+        Column("industry", Kind.TEXT, default="unknown"),
+        Column("region", Kind.TEXT, default="unknown"),
+        Column("deal_type", Kind.ENUM, required=True, values=DEAL_TYPES),
+        Column("stage", Kind.ENUM, required=True, values=DEAL_STAGES),
+        _money(),
+        _currency(),
+        Column("created_at", Kind.TIMESTAMP, required=True),
+        Column("closed_at", Kind.TIMESTAMP, doc="set if and only if stage is won or lost"),
+        Column("owner", Kind.TEXT),
+        Column("is_key_account", Kind.BOOLEAN, default=False),
+        _updated_at(),
+    ),
+    not_before=(NotBefore("closed_at", "created_at"),),
+    set_iff=(SetIff("closed_at", "stage", CLOSED_STAGES),),
+    parents=(Parent("lead_id", "leads", soft=True),),
+)
+
+MARKETING_SPEND = Entity(
+    "marketing_spend",
+    key=("spend_id",),
+    doc="acquisition spend (ad platforms, events)",
+    columns=(
+        _id("spend_id"),
+        Column("spend_date", Kind.DATE, required=True),
+        Column("channel", Kind.ENUM, required=True, values=CHANNELS),
+        Column("campaign", Kind.TEXT),
+        _money(),
+        _currency(),
+        _updated_at(),
+    ),
+)
+
+PROJECTS = Entity(
+    "projects",
+    key=("project_id",),
+    doc="delivery projects (project system)",
+    columns=(
+        _id("project_id"),
+        Column("deal_id", Kind.TEXT, doc="may point at no valid deal: kept, with no contract value"),
+        Column("name", Kind.TEXT),
+        Column("account_id", Kind.TEXT),
+        Column("status", Kind.ENUM, required=True, values=PROJECT_STATUSES),
+        Column("start_date", Kind.DATE, doc="required unless status is planned"),
+        Column("planned_end_date", Kind.DATE, required=True),
+        Column("actual_end_date", Kind.DATE, doc="set if and only if status is delivered or cancelled"),
+        _money("budget_cost", doc="in the reporting currency"),
+        Column("budget_hours", Kind.DECIMAL, minimum=0),
+        _updated_at(),
+    ),
+    not_before=(NotBefore("planned_end_date", "start_date"), NotBefore("actual_end_date", "start_date")),
+    set_iff=(SetIff("actual_end_date", "status", FINISHED_STATUSES),),
+    required_unless=(RequiredUnless("start_date", "status", ("planned",)),),
+    parents=(Parent("deal_id", "deals", soft=True),),
+)
+
+MILESTONES = Entity(
+    "milestones",
+    key=("milestone_id",),
+    doc="project milestones (project system)",
+    columns=(
+        _id("milestone_id"),
+        _id("project_id"),
+        Column("name", Kind.TEXT),
+        Column("phase", Kind.ENUM, required=True, values=PHASES),
+        Column("due_date", Kind.DATE, required=True),
+        Column("completed_date", Kind.DATE),
+        _updated_at(),
+    ),
+    parents=(Parent("project_id", "projects"),),
+)
+
+LICENSES = Entity(
+    "licenses",
+    key=("license_id",),
+    doc="products delivered to a project and their licences (project system)",
+    columns=(
+        _id("license_id"),
+        _id("project_id"),
+        Column("product", Kind.TEXT, required=True),
+        Column("seats", Kind.INTEGER, required=True, minimum=0),
+        Column("start_date", Kind.DATE, required=True),
+        Column("end_date", Kind.DATE, doc="missing = open-ended"),
+        _updated_at(),
+    ),
+    not_before=(NotBefore("end_date", "start_date"),),
+    parents=(Parent("project_id", "projects"),),
+)
+
+USAGE = Entity(
+    "usage",
+    key=("license_id", "usage_date"),
+    doc="daily active users per licence (product telemetry)",
+    columns=(
+        _id("license_id"),
+        Column("usage_date", Kind.DATE, required=True),
+        Column("active_users", Kind.INTEGER, required=True, minimum=0),
+    ),
+    parents=(Parent("license_id", "licenses"),),
+    version_column=None,
+)
+
+RATE_CARD = Entity(
+    "rate_card",
+    key=("role", "valid_from"),
+    doc="internal cost of an hour, per role (finance)",
+    columns=(
+        Column("role", Kind.ENUM, required=True, values=ROLES),
+        Column("valid_from", Kind.DATE, required=True),
+        _money("hourly_cost", strict=True, doc="in the reporting currency"),
+    ),
+    version_column=None,
+)
+
+TIME_ENTRIES = Entity(
+    "time_entries",
+    key=("entry_id",),
+    doc="hours people logged on projects (timesheets)",
+    columns=(
+        _id("entry_id"),
+        _id("project_id"),
+        _id("person_id"),
+        Column("role", Kind.ENUM, required=True, values=ROLES),
+        Column("phase", Kind.ENUM, required=True, values=PHASES),
+        Column("work_date", Kind.DATE, required=True),
+        Column("hours", Kind.DECIMAL, required=True, minimum=0, min_strict=True, maximum=24),
+        _updated_at(),
+    ),
+    # the rate card is a parent too (SOURCES.md, "Order of rules"); see tasks/staging/rates.py
+    parents=(Parent("project_id", "projects"),),
+)
+
+EXPENSES = Entity(
+    "expenses",
+    key=("expense_id",),
+    doc="project costs other than labour (finance)",
+    columns=(
+        _id("expense_id"),
+        _id("project_id"),
+        Column("expense_date", Kind.DATE, required=True),
+        Column("category", Kind.TEXT),
+        _money(),
+        _currency(),
+        _updated_at(),
+    ),
+    parents=(Parent("project_id", "projects"),),
+)
+
+# dependency order: parents before children, the rate card before time entries
+ENTITIES: dict[str, Entity] = {
+    e.name: e
+    for e in (LEADS, DEALS, MARKETING_SPEND, PROJECTS, MILESTONES, LICENSES, USAGE, RATE_CARD, TIME_ENTRIES, EXPENSES)
+}

@@ -1,0 +1,75 @@
+"""Staging: raw text frames of the ten entities → valid typed rows, the quarantine, and counts.
+
+Rules run in the order of SOURCES.md: parse and row rules (GX), then duplicate keys among the
+rows that passed, then parents (entities are staged parents first, so a quarantined parent
+cascades to its children).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from schemas.sources import ENTITIES
+from tasks.staging.duplicates import resolve_duplicates
+from tasks.staging.parents import attach_rates, check_parents
+from tasks.staging.parse import ROW, parse_entity
+from tasks.staging.quarantine import QUARANTINE_COLUMNS, describe_rule_breaks, quarantine_records
+from tasks.staging.validate import find_rule_breaks
+
+COUNT_COLUMNS = ["read", "quarantined", "superseded", "collapsed", "valid"]
+
+
+@dataclass
+class Staged:
+    valid: dict[str, pd.DataFrame]  # entity → valid typed rows (time_entries with `rate`)
+    quarantine: pd.DataFrame  # QUARANTINE_COLUMNS
+    counts: pd.DataFrame  # index: entity; COUNT_COLUMNS
+    rules: pd.DataFrame  # entity, rule, rows: quarantined rows per rule
+
+
+def stage_sources(raw: dict[str, pd.DataFrame], currency: str) -> Staged:
+    valid: dict[str, pd.DataFrame] = {}
+    quarantined, counts = [], {}
+    for name, entity in ENTITIES.items():
+        frame = raw[name]
+        parsed = parse_entity(frame, entity)
+        hits = find_rule_breaks(parsed, entity, currency)
+        breaks = [describe_rule_breaks(hits, frame, entity, currency)]
+        rows = parsed[~parsed[ROW].isin(hits[ROW])]
+        resolved = resolve_duplicates(rows, entity)
+        rows, orphans = check_parents(resolved.rows, entity, valid)
+        breaks += [resolved.breaks, orphans]
+        if name == "time_entries":
+            rows, unrated = attach_rates(rows, valid["rate_card"])
+            breaks.append(unrated)
+        keep = entity.names + (["rate"] if name == "time_entries" else [])
+        valid[name] = rows[keep].reset_index(drop=True)
+        records = quarantine_records(pd.concat([b for b in breaks if len(b)] or [breaks[0]], ignore_index=True),
+                                     frame, entity)
+        quarantined.append(records)
+        counts[name] = {"read": len(frame), "quarantined": len(records), "superseded": resolved.superseded,
+                        "collapsed": resolved.collapsed, "valid": len(valid[name])}
+    quarantine = pd.concat(quarantined, ignore_index=True)[QUARANTINE_COLUMNS]
+    rules = quarantine.groupby(["entity", "rule"], sort=True).size().rename("rows").reset_index()
+    return Staged(valid, quarantine, pd.DataFrame.from_dict(counts, orient="index")[COUNT_COLUMNS], rules)
+
+
+class GateError(RuntimeError):
+    """Too many rows of an entity were quarantined: the run must not publish."""
+
+
+def check_gate(staged: Staged, max_share: float) -> None:
+    """Fail when more than `max_share` of any entity's rows were quarantined (SOURCES.md, "Gate")."""
+    c = staged.counts
+    share = (c["quarantined"] / c["read"].where(c["read"] > 0)).fillna(0.0)
+    over = share[share > max_share]
+    if over.empty:
+        return
+    parts = []
+    for name, value in over.items():
+        top = staged.rules[staged.rules["entity"] == name].nlargest(3, "rows")
+        rules = ", ".join(f"{r} ({n})" for r, n in zip(top["rule"], top["rows"]))
+        parts.append(f"{name}: {c.at[name, 'quarantined']} of {c.at[name, 'read']} rows quarantined "
+                     f"({value:.1%} > {max_share:.1%}; {rules})")
+    raise GateError("quarantine gate: " + "; ".join(parts))

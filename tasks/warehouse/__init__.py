@@ -1,0 +1,1 @@
+"""The warehouse: tables declared in schemas/tables.py, written through SQLAlchemy."""
