@@ -34,6 +34,8 @@ class Rule:
     text: str
     expectation: str  # a class of great_expectations.expectations
     kwargs: dict[str, Any] = field(default_factory=dict)
+    # only rows where `column in/not in values`: ("is_in" | "is_not_in", column, values)
+    condition: tuple[str, str, tuple[str, ...]] | None = None
 
     def build(self, position: int):
         """The GX expectation (GX is imported here, not at start-up: it takes ~10 s).
@@ -41,12 +43,13 @@ class Rule:
         `position` goes into the expectation's meta: GX reports results in an order of its own.
         """
         import great_expectations.expectations as gxe
+        from great_expectations.expectations.row_conditions import Column
 
-        return getattr(gxe, self.expectation)(**self.kwargs, meta={"rule": self.name, "position": position})
-
-
-def _pandas_in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column}.isin({list(values)!r})"
+        kwargs = dict(self.kwargs)
+        if self.condition:
+            test, column, values = self.condition
+            kwargs["row_condition"] = getattr(Column(column), test)(list(values))
+        return getattr(gxe, self.expectation)(**kwargs, meta={"rule": self.name, "position": position})
 
 
 def rules_for(entity: Entity, currency: str) -> list[Rule]:
@@ -63,9 +66,8 @@ def rules_for(entity: Entity, currency: str) -> list[Rule]:
     for r in entity.required_unless:
         rules.append(Rule(f"required:{r.column}", r.column,
                           f"{r.column} is required unless {r.when} is {' or '.join(r.values)}",
-                          "ExpectColumnValuesToNotBeNull",
-                          {"column": r.column, "row_condition": f"~{_pandas_in(r.when, r.values)}",
-                           "condition_parser": "pandas"}))
+                          "ExpectColumnValuesToNotBeNull", {"column": r.column},
+                          condition=("is_not_in", r.when, r.values)))
     for c in entity.columns:
         if c.kind is Kind.ENUM:
             rules.append(Rule(f"enum:{c.name}", c.name, f"{c.name} must be one of {', '.join(c.values)}",
@@ -83,13 +85,11 @@ def rules_for(entity: Entity, currency: str) -> list[Rule]:
     for s in entity.set_iff:
         when = " or ".join(s.values)
         rules.append(Rule(f"set_iff:{s.column}", s.column, f"{s.column} must be set when {s.when} is {when}",
-                          "ExpectColumnValuesToNotBeNull",
-                          {"column": s.column, "row_condition": _pandas_in(s.when, s.values),
-                           "condition_parser": "pandas"}))
+                          "ExpectColumnValuesToNotBeNull", {"column": s.column},
+                          condition=("is_in", s.when, s.values)))
         rules.append(Rule(f"set_iff:{s.column}", s.column, f"{s.column} must be empty unless {s.when} is {when}",
-                          "ExpectColumnValuesToBeNull",
-                          {"column": s.column, "row_condition": f"~{_pandas_in(s.when, s.values)}",
-                           "condition_parser": "pandas"}))
+                          "ExpectColumnValuesToBeNull", {"column": s.column},
+                          condition=("is_not_in", s.when, s.values)))
     return rules
 
 

@@ -1,0 +1,28 @@
+"""Shared fixtures. tests/ goes on sys.path so every test module can import `builders`."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+TESTS = Path(__file__).parent
+sys.path.insert(0, str(TESTS))
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "slow: long-running (make test-slow); left out of make test")
+
+
+@pytest.fixture(scope="session")
+def prefect_api() -> str:
+    """One temporary Prefect server for the whole session (it takes 20-30 s to start here);
+    returns its API URL, which subprocesses get as PREFECT_API_URL so they skip their own."""
+    from prefect.settings import PREFECT_API_URL
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield PREFECT_API_URL.value()
