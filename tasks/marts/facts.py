@@ -89,9 +89,15 @@ def _projects(projects: pd.DataFrame, deals: pd.DataFrame) -> pd.DataFrame:
         "won_day": won_day.fillna(NEVER).astype("int64").to_numpy(),
         "contract": projects["deal_id"].map(deal["amount"]).where(won_day.notna()).astype("float64"),
         "cycle": projects["deal_id"].map(deal["cycle"]).astype("float64"),
-        "region": projects["deal_id"].map(deal["region"]).fillna("unknown"),
-        "industry": projects["deal_id"].map(deal["industry"]).fillna("unknown"),
+        "region": _segment(projects["deal_id"].map(deal["region"])),
+        "industry": _segment(projects["deal_id"].map(deal["industry"])),
     })
+
+
+def _segment(values: pd.Series) -> pd.Series:
+    """A project's segment: its deal's, or `unknown` (astype first: with no deal matched the map
+    gives floats, which "unknown" cannot fill)."""
+    return values.astype("object").fillna("unknown").astype("str")
 
 
 def _entries(entries: pd.DataFrame) -> pd.DataFrame:
