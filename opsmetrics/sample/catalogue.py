@@ -1,0 +1,176 @@
+"""Which faults each entity gets, in priority order: at small scales only the
+first few fit in the budget, so the most telling ones come first."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .corruptions import (Corruption as C, _money, _norm, date_from, duplicates, has, new_ids,
+                          orphan, put, scale_money, ts_from, where)
+
+BAD_TS = ("yesterday", "2026-13-45T10:00:00Z", "31/12/2024 10:00")
+BAD_DATE = ("2026-13-45", "yesterday", "2025-02-30")
+BAD_NUMBER = ("1,200", "NaN", "$1200", "12k")
+MISSING = ("", "  ")
+
+
+def _other_region(rows, rng):
+    rows["region"] = np.where(_norm(rows["region"]) == "emea", "APAC", "EMEA")
+    return rows
+
+
+def _deal_before_close(rows, rng):
+    """The deal as it looked before it closed: still negotiating, smaller."""
+    rows["stage"] = np.where(_norm(rows["stage"]) == "negotiation", "proposal", "negotiation")
+    rows["closed_at"] = ""
+    rows["amount"] = _money(rows["amount"].astype(float) * 0.9)
+    return rows
+
+
+def _seats_fewer(rows, rng):
+    rows["seats"] = np.maximum(rows["seats"].astype(float).round() - 5, 0).astype(int).astype(str)
+    return rows
+
+
+def _hours_other(rows, rng):
+    h = rows["hours"].astype(float)
+    rows["hours"] = np.where(h <= 9, h + 0.5, h - 1).astype(str)
+    return rows
+
+
+def _users_other(rows, rng):
+    rows["active_users"] = (rows["active_users"].astype(float) + rng.integers(1, 6, len(rows))).astype(int).astype(str)
+    return rows
+
+
+def _no_rate(first_rate: dict[str, np.datetime64]):
+    """work_date before the role's first rate: the entry has no rate."""
+    def f(rows, rng):
+        first = pd.Series(_norm(rows["role"])).map(lambda r: first_rate[r]).to_numpy(dtype="datetime64[D]")
+        d = first - rng.integers(1, 30, len(rows)) * np.timedelta64(1, "D")
+        rows["work_date"] = np.datetime_as_string(d, unit="D")
+        return rows
+    return f
+
+
+def _money_kinds(col: str = "amount") -> list[C]:
+    return [C("negative_amount", col, put(col, "-250.00", "-1200.50", "-0.01")),
+            C("unparseable_number", col, put(col, *BAD_NUMBER))]
+
+
+def _currency_kinds() -> list[C]:
+    return [C("wrong_currency", "currency", put("currency", "EUR", "GBP", "eur")),
+            C("missing_required", "currency", put("currency", *MISSING))]
+
+
+def catalogue(entity: str, first_rate: dict[str, np.datetime64]) -> list[C]:
+    return _CATALOGUE[entity](first_rate)
+
+
+_CATALOGUE = {
+    "leads": lambda _: [
+        C("unparseable_timestamp", "created_at", put("created_at", *BAD_TS)),
+        C("qualified_before_created", "qualified_at", ts_from("qualified_at", "created_at", -72)),
+        C("bad_enum", "channel", put("channel", "tiktok", "webinar", "cold call")),
+        C("missing_required", "channel", put("channel", *MISSING)),
+        C("converted_before_created", "converted_at", ts_from("converted_at", "created_at", -30)),
+        C("unparseable_timestamp", "qualified_at", put("qualified_at", *BAD_TS), eligible=has("qualified_at")),
+        C("missing_required", "updated_at", put("updated_at", *MISSING)),
+        *duplicates(_other_region),
+    ],
+    "deals": lambda _: [
+        C("closed_at_on_open_deal", "closed_at", ts_from("closed_at", "created_at", 0),
+          eligible=where("stage", "discovery", "proposal", "negotiation")),
+        C("missing_closed_at_on_closed_deal", "closed_at", put("closed_at", ""), eligible=where("stage", "won")),
+        C("wrong_currency", "currency", put("currency", "EUR", "GBP", "eur")),
+        C("negative_amount", "amount", put("amount", "-15000.00", "-0.01")),
+        C("unparseable_number", "amount", put("amount", *BAD_NUMBER)),
+        C("bad_enum", "stage", put("stage", "closed won", "pending")),
+        C("unparseable_timestamp", "created_at", put("created_at", *BAD_TS)),
+        C("closed_before_created", "closed_at", ts_from("closed_at", "created_at", -120),
+          eligible=where("stage", "won", "lost")),
+        C("missing_required", "account_id", put("account_id", *MISSING)),
+        C("bad_enum", "deal_type", put("deal_type", "upsell", "newbusiness")),
+        C("bad_boolean", "is_key_account", put("is_key_account", "maybe", "2", "Y")),
+        C("missing_required", "currency", put("currency", *MISSING)),
+        *duplicates(_deal_before_close),
+        C("dangling_lead_id", "lead_id", new_ids("lead_id", "LD-"), "kept",
+          eligible=lambda d: _norm(d["lead_id"]) == ""),
+    ],
+    "marketing_spend": lambda _: [
+        C("unparseable_date", "spend_date", put("spend_date", *BAD_DATE)),
+        *_money_kinds(), *_currency_kinds(),
+        C("bad_enum", "channel", put("channel", "tv", "radio")),
+        C("missing_required", "spend_date", put("spend_date", *MISSING)),
+        *duplicates(scale_money("amount", 0.85)),
+    ],
+    "projects": lambda _: [
+        C("actual_end_date_on_open_project", "actual_end_date", date_from("actual_end_date", "start_date", 20),
+          eligible=where("status", "active")),
+        C("bad_enum", "status", put("status", "in progress", "done")),
+        C("planned_end_before_start", "planned_end_date", date_from("planned_end_date", "start_date", -10),
+          eligible=has("start_date")),
+        C("missing_actual_end_date", "actual_end_date", put("actual_end_date", ""),
+          eligible=where("status", "delivered")),
+        C("missing_required", "start_date", put("start_date", *MISSING),
+          eligible=lambda d: _norm(d["status"]) != "planned"),
+        C("negative_amount", "budget_cost", put("budget_cost", "-50000.00")),
+        C("unparseable_number", "budget_hours", put("budget_hours", *BAD_NUMBER)),
+        C("actual_end_before_start", "actual_end_date", date_from("actual_end_date", "start_date", -5),
+          eligible=where("status", "delivered", "cancelled")),
+        C("unparseable_date", "start_date", put("start_date", *BAD_DATE)),
+        C("missing_required", "planned_end_date", put("planned_end_date", *MISSING)),
+        C("negative_number", "budget_hours", put("budget_hours", "-120")),
+        *duplicates(scale_money("budget_cost", 0.95)),
+        C("dangling_deal_id", "deal_id", new_ids("deal_id", "D-"), "kept"),
+    ],
+    "milestones": lambda _: [
+        orphan("project_id", "PRJ-", "milestone_id", "MS-"),
+        C("bad_enum", "phase", put("phase", "go-live", "testing")),
+        C("missing_required", "due_date", put("due_date", *MISSING)),
+        C("unparseable_date", "completed_date", put("completed_date", *BAD_DATE)),
+        C("unparseable_timestamp", "updated_at", put("updated_at", *BAD_TS)),
+        *duplicates(lambda rows, rng: rows.assign(name=rows["name"] + " (revised)")),
+    ],
+    "licenses": lambda _: [
+        C("non_integer", "seats", put("seats", "12.5", "99.9")),
+        C("end_before_start", "end_date", date_from("end_date", "start_date", -30)),
+        orphan("project_id", "PRJ-", "license_id", "LIC-"),
+        C("negative_number", "seats", put("seats", "-5")),
+        C("missing_required", "product", put("product", *MISSING)),
+        C("unparseable_date", "start_date", put("start_date", *BAD_DATE)),
+        *duplicates(_seats_fewer),
+    ],
+    "usage": lambda _: [
+        C("missing_parent", "license_id", new_ids("license_id", "LIC-"), mode="append"),
+        C("non_integer", "active_users", put("active_users", "12.5", "3.3")),
+        C("duplicate_conflict", "active_users", _users_other, mode="append", cost=2),
+        C("negative_number", "active_users", put("active_users", "-3")),
+        C("unparseable_number", "active_users", put("active_users", *BAD_NUMBER)),
+        C("unparseable_date", "usage_date", put("usage_date", *BAD_DATE)),
+        C("missing_required", "active_users", put("active_users", *MISSING)),
+        *duplicates(None),
+    ],
+    "time_entries": lambda first_rate: [
+        C("hours_out_of_range", "hours", put("hours", "0", "25", "-2")),
+        C("no_rate_on_work_date", "work_date", _no_rate(first_rate), limit=3),
+        orphan("project_id", "PRJ-", "entry_id", "TE-"),
+        C("bad_enum", "role", put("role", "developer", "architect")),
+        C("unparseable_number", "hours", put("hours", "1,5", "NaN", "eight")),
+        C("bad_enum", "phase", put("phase", "testing", "golive")),
+        C("unparseable_date", "work_date", put("work_date", *BAD_DATE)),
+        C("missing_required", "person_id", put("person_id", *MISSING)),
+        C("unparseable_timestamp", "updated_at", put("updated_at", *BAD_TS)),
+        *duplicates(_hours_other),
+    ],
+    "rate_card": lambda _: duplicates(None),  # ~25 rows: one bad row would be 4% (see faults.py)
+    "expenses": lambda _: [
+        orphan("project_id", "PRJ-", "expense_id", "EX-"),
+        *_money_kinds(), *_currency_kinds(),
+        C("unparseable_date", "expense_date", put("expense_date", *BAD_DATE)),
+        C("missing_required", "amount", put("amount", *MISSING)),
+        C("unparseable_timestamp", "updated_at", put("updated_at", *BAD_TS)),
+        *duplicates(scale_money("amount", 0.9)),
+    ],
+}
