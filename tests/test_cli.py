@@ -1,0 +1,106 @@
+"""`opsmetrics` end to end, as a user runs it: generated data → the CLI → the warehouse.
+
+The CLI runs as a subprocess pointed at the session's temporary Prefect server (PREFECT_API_URL),
+so each call skips starting a server of its own.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from opsmetrics.sample import build, generate
+
+END = dt.date(2026, 3, 1)
+SCALE = 0.05
+
+
+def cli(*args: str, api: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PREFECT_API_URL": api, "OPSMETRICS_WAREHOUSE": ""}
+    return subprocess.run([sys.executable, "-m", "opsmetrics.cli", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=600)
+
+
+def tables(url: str) -> dict[str, pd.DataFrame]:
+    engine = sa.create_engine(url)
+    try:
+        names = sa.inspect(engine).get_table_names()
+        return {n: pd.read_sql_table(n, engine) for n in names}
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def drop(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("drop")
+    generate(out, scale=SCALE, seed=3, end_date=END)
+    return out
+
+
+def test_generate_command_writes_every_entity(tmp_path, prefect_api):
+    done = cli("generate", "--out", str(tmp_path / "g"), "--scale", "0.01", "--end-date", "2026-03-01",
+               api=prefect_api, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in (tmp_path / "g").iterdir()) == sorted(
+        f"{e}.csv" for e in ("leads", "deals", "marketing_spend", "projects", "milestones", "licenses", "usage",
+                             "rate_card", "time_entries", "expenses"))
+
+
+def test_run_publishes_every_table_and_quarantines_what_was_injected(drop, tmp_path, prefect_api):
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    done = cli("run", "--source-dir", str(drop), "--warehouse", url, "--as-of", str(END), api=prefect_api, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    t = tables(url)
+    assert set(t) >= {"portfolio_daily", "project_daily", "funnel_by_channel_daily", "segment_daily",
+                      "review_changes", "effort_weekly", "quarantine", "run_log"}
+    assert len(t["portfolio_daily"]) == 1 and len(t["funnel_by_channel_daily"]) == 8
+    assert len(t["project_daily"]) > 0 and len(t["review_changes"]) == 26
+    # exactly the rows the generator broke are quarantined, no more, no fewer
+    manifest = build(scale=SCALE, seed=3, end_date=END).manifest
+    expected = manifest[manifest["expect"] == "quarantined"]
+    assert set(zip(t["quarantine"]["entity"], t["quarantine"]["record_id"])) == set(zip(expected["entity"],
+                                                                                      expected["key"]))
+    assert list(t["run_log"]["status"]) == ["completed"]
+
+
+def test_backfill_twice_leaves_one_set_of_rows_per_date(drop, tmp_path, prefect_api):
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    for _ in range(2):
+        done = cli("backfill", "--source-dir", str(drop), "--warehouse", url, "--start", "2026-02-01",
+                   "--end", str(END), api=prefect_api, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr[-3000:]
+    t = tables(url)
+    for name in ("portfolio_daily", "project_daily", "funnel_by_channel_daily", "segment_daily", "review_changes"):
+        frame = t[name]
+        assert frame["as_of_date"].nunique() == 29, name
+        key = [c for c in frame.columns if c in ("as_of_date", "project_id", "channel", "dimension", "segment", "metric")]
+        assert not frame.duplicated(subset=key).any(), name
+    assert list(t["run_log"]["status"]) == ["completed", "completed"]
+
+
+def test_failure_exits_1_with_the_reason_last_on_stderr(drop, tmp_path, prefect_api):
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    for f in drop.iterdir():
+        (broken / f.name).write_bytes(f.read_bytes())
+    deals = pd.read_csv(broken / "deals.csv", dtype=str, keep_default_na=False).drop(columns="stage")
+    deals.to_csv(broken / "deals.csv", index=False)
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    done = cli("run", "--source-dir", str(broken), "--warehouse", url, "--as-of", str(END), api=prefect_api, cwd=tmp_path)
+    assert done.returncode == 1
+    last = done.stderr.strip().splitlines()[-1]
+    assert last == f"opsmetrics run failed: {broken / 'deals.csv'}: missing required column 'stage' (entity deals)"
+    log = tables(url)["run_log"]
+    assert list(log["status"]) == ["failed"] and "missing required column 'stage'" in log["message"][0]
+
+
+def test_bad_date_is_refused_before_anything_runs(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "opsmetrics.cli", "run", "--as-of", "yesterday"],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 2 and "'yesterday' is not a date" in done.stderr
