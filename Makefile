@@ -7,7 +7,7 @@ UV_VERSION := 0.13.8
 STAMP  := $(VENV)/.installed
 PYTEST_FAST := -m "not slow"
 
-.PHONY: install demo test test-all test-slow lock clean
+.PHONY: install demo test test-all test-slow lint lock clean
 
 install: $(STAMP)
 
@@ -33,6 +33,9 @@ test-slow: install
 
 test-all: install
 	$(BIN)/python -m pytest -q
+
+lint: install
+	$(BIN)/ruff check .
 
 # Re-pin after changing pyproject.toml's dependencies (needs the registry).
 lock: $(UV)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .corruptions import (Corruption as C, _money, _norm, date_from, duplicates, has, new_ids,
-                          orphan, put, scale_money, ts_from, where)
+from .corruptions import Corruption as C
+from .corruptions import _money, _norm, date_from, duplicates, has, new_ids, orphan, put, scale_money, ts_from, where
 
 BAD_TS = ("yesterday", "2026-13-45T10:00:00Z", "31/12/2024 10:00")
 BAD_DATE = ("2026-13-45", "yesterday", "2025-02-30")

@@ -3,7 +3,8 @@ declaration in `schemas/sources.py`: column order, how each column is written to
 and the parents, so the generator cannot drift from the pipeline's contract.
 """
 from schemas.columns import Column, Kind
-from schemas.sources import CHANNELS, ENTITIES as _DECLARED, ROLES  # noqa: F401 - re-exported
+from schemas.sources import CHANNELS, ROLES  # noqa: F401 - re-exported
+from schemas.sources import ENTITIES as _DECLARED
 
 ENTITIES = tuple(_DECLARED)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from schemas.tables import FUNNEL_BY_CHANNEL_DAILY
 from schemas.sources import CHANNELS
+from schemas.tables import FUNNEL_BY_CHANNEL_DAILY
 from tasks.marts.calendar import Grid, count, ratio, spread, sum_where, window
 from tasks.marts.facts import Facts
 

@@ -6,32 +6,13 @@ Calendar: 2026-01-01 is a Thursday (its Monday is 2025-12-29); 2026-01-05 and 20
 from __future__ import annotations
 
 import datetime as dt
-import os
-import sys
 
 import pandas as pd
 import pytest
-
-# tests/ holds the shared `builders` module; pytest does not put it on sys.path for a test inside
-# the tests/marts package in every import mode, so add it explicitly.
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-from builders import dataset  # noqa: E402
-from tasks.marts.build import build_marts  # noqa: E402
-from tasks.staging.stage import stage_sources  # noqa: E402
+from builders import dataset, marts
 
 KEY = ["week_start", "project_id", "role", "phase"]
 ROLES = ("sales", "presales", "project_manager", "engineer", "consultant", "operations", "customer_success")
-
-
-def _date(value) -> dt.date:
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
-
-
-def marts(raw, start, end=None, tz="UTC"):
-    staged = stage_sources(raw, "USD")
-    assert staged.quarantine.empty, staged.quarantine  # the hand-built data must be valid
-    return build_marts(staged.valid, tz, _date(start), _date(end or start))
 
 
 def effort(raw, start="2026-01-01", end=None) -> dict[tuple, tuple[float, float]]:

@@ -7,43 +7,23 @@ W90 ending 2026-04-11 = 2026-01-12 ... 2026-04-11.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import sys
 
 import pandas as pd
 import pytest
+from builders import as_date, as_of_dates, dataset, marts
 
-# tests/ holds the shared `builders` module; pytest does not put it on sys.path for a test inside
-# the tests/marts package in every import mode, so add it explicitly.
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-from builders import dataset  # noqa: E402
-from tasks.marts.build import build_marts  # noqa: E402
-from tasks.staging.stage import stage_sources  # noqa: E402
+from tasks.marts.build import build_marts
+from tasks.staging.stage import stage_sources
 
 CHANNELS = {"website", "paid_ads", "content", "event", "partner", "outbound", "referral", "other"}
-
-
-def _date(value) -> dt.date:
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
-
-
-def marts(raw, start, end=None, tz="UTC"):
-    staged = stage_sources(raw, "USD")
-    assert staged.quarantine.empty, staged.quarantine  # the hand-built data must be valid
-    return build_marts(staged.valid, tz, _date(start), _date(end or start))
 
 
 def funnel(raw, start, end=None, tz="UTC") -> pd.DataFrame:
     return marts(raw, start, end, tz)["funnel_by_channel_daily"]
 
 
-def _as_of(frame: pd.DataFrame) -> pd.Series:
-    return frame["as_of_date"].map(lambda v: pd.Timestamp(v).date())
-
-
 def row(frame: pd.DataFrame, day, channel: str) -> pd.Series:
-    hit = frame[(_as_of(frame) == _date(day)) & (frame["channel"] == channel)]
+    hit = frame[(as_of_dates(frame) == as_date(day)) & (frame["channel"] == channel)]
     assert len(hit) == 1, f"expected one row of {channel} at {day}, got {len(hit)}:\n{frame}"
     return hit.iloc[0]
 
@@ -154,7 +134,7 @@ def test_funnel_all_channels_with_no_data():
     out = funnel(dataset(), "2026-01-01", "2026-01-02")
     assert len(out) == 16  # 8 channels x 2 dates
     for day in ("2026-01-01", "2026-01-02"):
-        assert set(out.loc[_as_of(out) == _date(day), "channel"]) == CHANNELS
+        assert set(out.loc[as_of_dates(out) == as_date(day), "channel"]) == CHANNELS
     assert (out[["leads_90d", "qualified_90d", "converted_90d", "won_90d"]] == 0).all().all()
     assert (out["spend_90d"] == 0).all()
     assert out["cost_per_lead_90d"].isna().all() and out["cost_per_win_90d"].isna().all()

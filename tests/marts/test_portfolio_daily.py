@@ -15,29 +15,12 @@ assertion shows the arithmetic. Windows used throughout (Wn = D-(n-1) .. D, both
 from __future__ import annotations
 
 import datetime as dt
-import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from builders import PORTFOLIO_METRICS, dataset, marts
 
-# `builders` lives in tests/; tests/marts is a package, so pytest's rootdir-based sys.path
-# insertion does not necessarily put tests/ on the path for this module: add it explicitly.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from builders import dataset  # noqa: E402
-
-from tasks.marts.build import build_marts  # noqa: E402
-from tasks.staging.stage import stage_sources  # noqa: E402
-
-METRICS = [
-    "leads_created_30d", "leads_qualified_30d", "lead_qualification_rate_90d", "lead_conversion_rate_90d",
-    "deals_created_30d", "open_pipeline_count", "open_pipeline_amount", "deals_won_30d", "bookings_30d",
-    "win_rate_90d", "avg_sales_cycle_days_90d", "median_sales_cycle_days_90d", "marketing_spend_30d",
-    "new_customers_30d", "cac_30d", "customers_total", "key_accounts_total", "renewal_rate_90d",
-    "active_projects", "projects_delivered_90d", "on_time_delivery_rate_90d", "milestones_overdue",
-    "hours_30d", "labour_cost_30d", "expenses_30d", "delivered_margin_pct_90d",
-]
+METRICS = PORTFOLIO_METRICS
 COUNTS = ["leads_created_30d", "leads_qualified_30d", "deals_created_30d", "open_pipeline_count",
           "deals_won_30d", "new_customers_30d", "customers_total", "key_accounts_total", "active_projects",
           "projects_delivered_90d", "milestones_overdue"]
@@ -58,10 +41,7 @@ def ts(day: str, time: str = "12:00:00") -> str:
 
 
 def portfolio(raw, start: str, end: str | None = None, tz: str = "UTC") -> pd.DataFrame:
-    staged = stage_sources(raw, "USD")
-    assert staged.quarantine.empty, staged.quarantine  # the hand-built data must be valid
-    out = build_marts(staged.valid, tz, d(start), d(end or start))["portfolio_daily"]
-    return out.set_index("as_of_date")
+    return marts(raw, start, end, tz)["portfolio_daily"].set_index("as_of_date")
 
 
 def value(p: pd.DataFrame, day: str, metric: str):
@@ -85,7 +65,7 @@ def lost(closed: str, created: str = "2025-06-01T00:00:00Z", **kw) -> dict:
 
 
 def test_one_row_per_date_with_the_catalogue_columns():
-    p = build_marts(stage_sources(dataset(), "USD").valid, "UTC", d("2026-02-20"), d("2026-02-26"))[
+    p = marts(dataset(), "2026-02-20", "2026-02-26")[
         "portfolio_daily"]
     assert list(p.columns) == ["as_of_date"] + METRICS
     # as-of dates start..end inclusive, one row each: 02-20 .. 02-26 = 7 rows

@@ -10,48 +10,25 @@ its own rate card replaces it); an expense is 50 on 2026-01-05 on P1; a licence 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import sys
 
 import pandas as pd
 import pytest
-
-# tests/ holds the shared `builders` module; pytest does not put it on sys.path for a test inside
-# the tests/marts package in every import mode, so add it explicitly.
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-from builders import dataset  # noqa: E402
-from tasks.marts.build import build_marts  # noqa: E402
-from tasks.staging.stage import stage_sources  # noqa: E402
-
-
-def _date(value) -> dt.date:
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
-
-
-def marts(raw, start, end=None, tz="UTC"):
-    staged = stage_sources(raw, "USD")
-    assert staged.quarantine.empty, staged.quarantine  # the hand-built data must be valid
-    return build_marts(staged.valid, tz, _date(start), _date(end or start))
+from builders import as_date, as_of_dates, dataset, marts
 
 
 def project_daily(raw, start, end=None, tz="UTC") -> pd.DataFrame:
     return marts(raw, start, end, tz)["project_daily"]
 
 
-def _as_of(frame: pd.DataFrame) -> pd.Series:
-    return frame["as_of_date"].map(lambda v: pd.Timestamp(v).date())
-
-
 def row(frame: pd.DataFrame, day, project_id: str) -> pd.Series:
     """The one row of `project_id` as of `day`."""
-    hit = frame[(_as_of(frame) == _date(day)) & (frame["project_id"] == project_id)]
+    hit = frame[(as_of_dates(frame) == as_date(day)) & (frame["project_id"] == project_id)]
     assert len(hit) == 1, f"expected one row of {project_id} at {day}, got {len(hit)}:\n{frame}"
     return hit.iloc[0]
 
 
 def ids_at(frame: pd.DataFrame, day) -> set[str]:
-    return set(frame.loc[_as_of(frame) == _date(day), "project_id"])
+    return set(frame.loc[as_of_dates(frame) == as_date(day), "project_id"])
 
 
 ALL_ROLES_100 = [{"role": r, "valid_from": "2020-01-01", "hourly_cost": "100"}

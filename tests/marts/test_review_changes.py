@@ -5,29 +5,12 @@ the difference relative to abs(value_7d_ago). Expected values are worked out by 
 from __future__ import annotations
 
 import datetime as dt
-import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from builders import PORTFOLIO_METRICS, dataset, marts
 
-# `builders` lives in tests/; tests/marts is a package, so pytest's rootdir-based sys.path
-# insertion does not necessarily put tests/ on the path for this module: add it explicitly.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from builders import dataset  # noqa: E402
-
-from tasks.marts.build import build_marts  # noqa: E402
-from tasks.staging.stage import stage_sources  # noqa: E402
-
-METRICS = [
-    "leads_created_30d", "leads_qualified_30d", "lead_qualification_rate_90d", "lead_conversion_rate_90d",
-    "deals_created_30d", "open_pipeline_count", "open_pipeline_amount", "deals_won_30d", "bookings_30d",
-    "win_rate_90d", "avg_sales_cycle_days_90d", "median_sales_cycle_days_90d", "marketing_spend_30d",
-    "new_customers_30d", "cac_30d", "customers_total", "key_accounts_total", "renewal_rate_90d",
-    "active_projects", "projects_delivered_90d", "on_time_delivery_rate_90d", "milestones_overdue",
-    "hours_30d", "labour_cost_30d", "expenses_30d", "delivered_margin_pct_90d",
-]
+METRICS = PORTFOLIO_METRICS
 
 
 def d(s: str) -> dt.date:
@@ -36,12 +19,6 @@ def d(s: str) -> dt.date:
 
 def isnull(x) -> bool:
     return x is None or pd.isna(x)
-
-
-def marts(raw, start: str, end: str | None = None, tz: str = "UTC") -> dict[str, pd.DataFrame]:
-    staged = stage_sources(raw, "USD")
-    assert staged.quarantine.empty, staged.quarantine  # the hand-built data must be valid
-    return build_marts(staged.valid, tz, d(start), d(end or start))
 
 
 def row(rc: pd.DataFrame, day: str, metric: str) -> pd.Series:

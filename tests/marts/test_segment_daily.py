@@ -5,51 +5,26 @@ W90 ending 2026-04-10 = 2026-01-11 ... 2026-04-10; ending 2026-04-11 = 2026-01-1
 """
 from __future__ import annotations
 
-import datetime as dt
-import os
-import sys
-
 import pandas as pd
 import pytest
-
-# tests/ holds the shared `builders` module; pytest does not put it on sys.path for a test inside
-# the tests/marts package in every import mode, so add it explicitly.
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-from builders import dataset  # noqa: E402
-from tasks.marts.build import build_marts  # noqa: E402
-from tasks.staging.stage import stage_sources  # noqa: E402
+from builders import as_date, as_of_dates, dataset, marts
 
 D = "2026-04-10"
 D1 = "2026-04-11"
-
-
-def _date(value) -> dt.date:
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
-
-
-def marts(raw, start, end=None, tz="UTC"):
-    staged = stage_sources(raw, "USD")
-    assert staged.quarantine.empty, staged.quarantine  # the hand-built data must be valid
-    return build_marts(staged.valid, tz, _date(start), _date(end or start))
 
 
 def segments(raw, start, end=None, tz="UTC") -> pd.DataFrame:
     return marts(raw, start, end, tz)["segment_daily"]
 
 
-def _as_of(frame: pd.DataFrame) -> pd.Series:
-    return frame["as_of_date"].map(lambda v: pd.Timestamp(v).date())
-
-
 def row(frame: pd.DataFrame, day, dimension: str, segment: str) -> pd.Series:
-    hit = frame[(_as_of(frame) == _date(day)) & (frame["dimension"] == dimension) & (frame["segment"] == segment)]
+    hit = frame[(as_of_dates(frame) == as_date(day)) & (frame["dimension"] == dimension) & (frame["segment"] == segment)]
     assert len(hit) == 1, f"expected one row of {dimension}={segment!r} at {day}, got {len(hit)}:\n{frame}"
     return hit.iloc[0]
 
 
 def keys_at(frame: pd.DataFrame, day) -> set[tuple[str, str]]:
-    at = frame[_as_of(frame) == _date(day)]
+    at = frame[as_of_dates(frame) == as_date(day)]
     return set(zip(at["dimension"], at["segment"]))
 
 
