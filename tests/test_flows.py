@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 from builders import dataset
+from prefect.artifacts import Artifact
 
 from flows.backfill import backfill, check_range
 from flows.nightly_refresh import nightly_refresh
@@ -49,6 +50,9 @@ def test_nightly_refresh_publishes_every_table_and_logs_the_run(prefect_api, tmp
     assert read(warehouse, "select count(*) n from funnel_by_channel_daily").n[0] == 8
     log = read(warehouse, "select * from run_log")
     assert list(log["status"]) == ["completed"] and log["leads_read"][0] == 40 and log["flow"][0] == "nightly_refresh"
+    artifact = Artifact.get("opsmetrics-run-summary")
+    assert "# nightly_refresh: completed" in artifact.data and "| customers_total | 1 |" in artifact.data
+    assert "| leads | 40 | 40 | 0 | 0 | 0 |" in artifact.data
 
 
 def test_gate_failure_publishes_nothing_and_says_why(prefect_api, tmp_path, warehouse):

@@ -1,0 +1,43 @@
+"""The warehouse has every table and column that ../shared/spec/METRICS.md lists, read from the
+spec itself, and `schemas/tables.py` declares nothing the spec does not."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from schemas.tables import MARTS, OPERATIONAL
+from tasks.warehouse.tables import TABLES
+
+SPEC = Path(__file__).resolve().parents[2] / "shared" / "spec" / "METRICS.md"
+pytestmark = pytest.mark.skipif(not SPEC.exists(), reason="../shared/spec/METRICS.md is not beside the checkout")
+
+
+def spec_tables() -> dict[str, list[str]]:
+    """table → columns, from the `### name` sections' first table column and the prose lists."""
+    out: dict[str, list[str]] = {}
+    for section in re.split(r"^### ", SPEC.read_text(encoding="utf-8"), flags=re.M)[1:]:
+        name = section.split()[0]
+        cols: list[str] = []
+        for line in section.splitlines():
+            if line.startswith("| ") and not line.startswith("| column") and not line.startswith("|--"):
+                # a cell may list several columns and explain one: "**week_start** (the Monday of …)"
+                cell = re.sub(r"\(.*?\)", "", line.split("|")[1])
+                cols += [c.strip(" *`") for c in cell.split(",")]
+        if not cols:  # quarantine and run_log list their columns in a sentence: `a`, `b`, …
+            sentence = section.split("\n", 1)[1].split(" and per entity")[0]
+            cols = re.findall(r"`([a-z_]+)`", re.sub(r"\(.*?\)", "", sentence))  # "(`completed` / …)" are values
+        out[name] = [c for c in cols if c]
+    return out
+
+
+def test_every_metrics_table_and_column_is_declared():
+    spec = spec_tables()
+    assert set(spec) == set(MARTS) | set(OPERATIONAL)
+    for name, columns in spec.items():
+        declared = [c.name for c in TABLES[name].columns]
+        missing = [c for c in columns if c not in declared]
+        assert not missing, f"{name}: {missing} are in METRICS.md but not in the warehouse table"
+        if name in MARTS:
+            assert declared == columns, f"{name}: the warehouse has columns the spec does not, or another order"
