@@ -7,7 +7,7 @@ UV_VERSION := 0.13.8
 STAMP  := $(VENV)/.installed
 PYTEST_FAST := -m "not slow"
 
-.PHONY: install demo test test-all test-slow lint lock clean
+.PHONY: install demo test test-all test-slow lint lock pg clean
 
 install: $(STAMP)
 
@@ -23,15 +23,19 @@ $(STAMP): requirements.lock pyproject.toml
 demo: install
 	$(BIN)/opsmetrics demo
 
+# A throwaway PostgreSQL (Debian's packages) on 127.0.0.1 for the warehouse tests; URL in .pg/url.
+pg:
+	scripts/pg-test-server start >/dev/null
+
 # pytest exits 5 when it collects no test: that is a failure of this target, said plainly.
-test: install
+test: install pg
 	$(BIN)/python -m pytest -q $(PYTEST_FAST); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; fi; exit $$rc
 
-test-slow: install
+test-slow: install pg
 	$(BIN)/python -m pytest -q -m slow
 
-test-all: install
+test-all: install pg
 	$(BIN)/python -m pytest -q
 
 lint: install
@@ -46,4 +50,5 @@ $(UV):
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 
 clean:
-	rm -rf $(VENV) warehouse.db data/sample .pytest_cache
+	-scripts/pg-test-server stop
+	rm -rf $(VENV) warehouse.db data/sample .pytest_cache .pg

@@ -7,7 +7,6 @@ import uuid
 from dataclasses import dataclass, field
 
 import pandas as pd
-import sqlalchemy as sa
 from prefect import get_run_logger
 from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
@@ -16,6 +15,7 @@ from flows import steps
 from opsmetrics.settings import Settings
 from opsmetrics.summary import fmt
 from tasks.staging.stage import Staged
+from tasks.warehouse.connect import Warehouse
 from tasks.warehouse.publish import write_run_log
 
 HEADLINES = ("leads_created_30d", "open_pipeline_amount", "bookings_30d", "win_rate_90d", "customers_total",
@@ -45,17 +45,18 @@ def refresh(settings: Settings, start: dt.date, end: dt.date, flow_name: str) ->
     log = get_run_logger()
     result = RunResult(str(flow_run.get_id() or uuid.uuid4()), flow_name, start, end)
     started = dt.datetime.now(dt.UTC)
-    engine = sa.create_engine(settings.warehouse)
+    wh = Warehouse.open(settings.warehouse, settings.warehouse_schema)
     log.info("%s %s: as of %s … %s, sources %s, warehouse %s", flow_name, result.run_id, start, end,
-             ", ".join(settings.sources), engine.url.render_as_string(hide_password=True))
+             ", ".join(settings.sources), wh.url)
     try:
+        steps.prepare_warehouse(wh)
         raw = steps.extract(settings)
         staged = steps.stage(raw, settings.reporting_currency)
         _record_staging(result, staged)
-        steps.save_quarantine(engine, result.run_id, staged, started)
+        steps.save_quarantine(wh, result.run_id, staged, started)
         steps.gate(staged, settings.max_quarantine_share)
         marts = steps.compute(staged.valid, settings.business_timezone, start, end)
-        result.written = steps.publish(engine, marts, start, end)
+        result.written = steps.publish(wh, marts, start, end)
         result.headline = _headline(marts["portfolio_daily"])
         result.status = "completed"
         days = (end - start).days + 1
@@ -65,8 +66,8 @@ def refresh(settings: Settings, start: dt.date, end: dt.date, flow_name: str) ->
         result.message = one_line(exc)
         raise
     finally:
-        _log_run(engine, result, settings, started, log)
-        engine.dispose()
+        _log_run(wh, result, started, log)
+        wh.dispose()
 
 
 def _record_staging(result: RunResult, staged: Staged) -> None:
@@ -80,14 +81,14 @@ def _headline(portfolio: pd.DataFrame) -> dict:
             for k in HEADLINES}
 
 
-def _log_run(engine: sa.Engine, result: RunResult, settings: Settings, started: dt.datetime, log) -> None:
+def _log_run(wh: Warehouse, result: RunResult, started: dt.datetime, log) -> None:
     row = {"run_id": result.run_id, "flow": result.flow, "as_of_start": result.start, "as_of_end": result.end,
            "started_at": started, "finished_at": dt.datetime.now(dt.UTC), "status": result.status,
            "message": result.message}
     for name, c in result.counts.items():
         row |= {f"{name}_{k}": v for k, v in c.items() if k != "valid"}
     try:
-        write_run_log(engine, row)
+        write_run_log(wh, row)
     except Exception as exc:  # the warehouse itself may be what failed: say so, keep the first error
         log.error("run_log could not be written: %s", one_line(exc))
     try:

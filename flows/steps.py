@@ -11,7 +11,6 @@ import datetime as dt
 from functools import partial
 
 import pandas as pd
-import sqlalchemy as sa
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
@@ -21,6 +20,8 @@ from tasks.marts.build import build_marts
 from tasks.sources.base import SourceError
 from tasks.sources.read import read_entity
 from tasks.staging.stage import Staged, check_gate, stage_sources
+from tasks.warehouse.connect import Warehouse
+from tasks.warehouse.migrate import current_revision, prepare
 from tasks.warehouse.publish import publish_marts, replace_quarantine
 
 
@@ -38,6 +39,21 @@ def _transient(task_, task_run, state) -> bool:
 io_task = partial(task, retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=_transient,
                   cache_policy=NO_CACHE, persist_result=False)
 compute_task = partial(task, cache_policy=NO_CACHE, persist_result=False)
+
+
+@io_task(name="prepare-warehouse")
+def prepare_warehouse(wh: Warehouse) -> str:
+    """Run pending migrations, so an older warehouse is upgraded before anything is written, and
+    refresh the table and column documentation."""
+    before = current_revision(wh)
+    prepare(wh)
+    after = current_revision(wh)
+    log = get_run_logger()
+    if before != after:
+        log.info("warehouse %s upgraded from version %s to %s", wh.url, before or "(empty)", after)
+    else:
+        log.info("warehouse %s is at version %s", wh.url, after)
+    return after
 
 
 @io_task(name="extract")
@@ -61,8 +77,8 @@ def stage(raw: dict[str, pd.DataFrame], currency: str) -> Staged:
 
 
 @io_task(name="save-quarantine")
-def save_quarantine(engine: sa.Engine, run_id: str, staged: Staged, at: dt.datetime) -> int:
-    n = replace_quarantine(engine, run_id, staged.quarantine, list(staged.counts.index), at)
+def save_quarantine(wh: Warehouse, run_id: str, staged: Staged, at: dt.datetime) -> int:
+    n = replace_quarantine(wh, run_id, staged.quarantine, list(staged.counts.index), at)
     get_run_logger().info("quarantine: %d rows written", n)
     return n
 
@@ -82,7 +98,7 @@ def compute(valid: dict[str, pd.DataFrame], tz: str, start: dt.date, end: dt.dat
 
 
 @io_task(name="publish")
-def publish(engine: sa.Engine, marts: dict[str, pd.DataFrame], start: dt.date, end: dt.date) -> dict[str, int]:
-    written = publish_marts(engine, marts, start, end)
+def publish(wh: Warehouse, marts: dict[str, pd.DataFrame], start: dt.date, end: dt.date) -> dict[str, int]:
+    written = publish_marts(wh, marts, start, end)
     get_run_logger().info("publish: %s", ", ".join(f"{k} {v}" for k, v in written.items()))
     return written

@@ -49,6 +49,14 @@ def parser() -> argparse.ArgumentParser:
     _run_options(b)
     b.add_argument("--start", type=_date, required=True, metavar="D1", help="first as-of date")
     b.add_argument("--end", type=_date, required=True, metavar="D2", help="last as-of date (included)")
+    gr = sub.add_parser("grant-reader", help="create or update a read-only PostgreSQL role for BI tools",
+                        description="Create (or update) ROLE: it can log in and read the output schema's tables "
+                        "and views, and nothing else (not the raw landing tables, no writes).")
+    gr.add_argument("role", metavar="ROLE", help="the role's name")
+    gr.add_argument("--config", metavar="FILE", help="YAML configuration (for the warehouse and its schema)")
+    gr.add_argument("--warehouse", metavar="URL", help="SQLAlchemy URL of the PostgreSQL warehouse")
+    gr.add_argument("--password-env", metavar="VAR",
+                    help="name of an environment variable holding the role's password (never on the command line)")
     d = sub.add_parser("demo", help=f"generate into {DEMO_DIR}/, run into ./warehouse.db, print a summary",
                        description="Generate the sample data, run the nightly refresh on it into a local "
                        "SQLite warehouse, and print the headline figures.")
@@ -110,6 +118,29 @@ def _backfill(args: argparse.Namespace) -> int:
     return 0
 
 
+def _grant_reader(args: argparse.Namespace) -> int:
+    from opsmetrics.settings import SettingsError, load_settings
+    from tasks.warehouse.access import grant_reader
+    from tasks.warehouse.connect import Warehouse
+    from tasks.warehouse.migrate import upgrade
+
+    password = None
+    if args.password_env:
+        password = os.environ.get(args.password_env)
+        if not password:
+            raise SettingsError(f"--password-env: environment variable {args.password_env} is not set or empty")
+    settings = load_settings(args.config, warehouse=args.warehouse)
+    wh = Warehouse.open(settings.warehouse, settings.warehouse_schema)
+    try:
+        upgrade(wh)  # the schema and the landing schema must exist before they are granted
+        for sql in grant_reader(wh, args.role, password):
+            print(sql)
+    finally:
+        wh.dispose()
+    print(f"role {args.role} can read schema {wh.schema} of {wh.url}")
+    return 0
+
+
 def _demo(args: argparse.Namespace) -> int:
     from flows.nightly_refresh import nightly_refresh
     from opsmetrics.sample import generate
@@ -123,7 +154,7 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"generate": _generate, "run": _run, "backfill": _backfill, "demo": _demo}
+COMMANDS = {"generate": _generate, "run": _run, "backfill": _backfill, "grant-reader": _grant_reader, "demo": _demo}
 
 if __name__ == "__main__":
     sys.exit(main())

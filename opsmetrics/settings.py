@@ -24,6 +24,7 @@ class Settings:
     reporting_currency: str = "USD"
     max_quarantine_share: float = 0.05
     warehouse: str = DEFAULT_WAREHOUSE
+    warehouse_schema: str = "opsmetrics"  # PostgreSQL: the schema of the output tables (SQLite has none)
     sources: dict[str, Any] = field(default_factory=lambda: {"files": {"path": DEFAULT_SOURCE_DIR}})
 
     @property
@@ -38,6 +39,8 @@ class Settings:
         currency = str(self.reporting_currency).strip().upper()
         if not re.fullmatch(r"[A-Z]{3}", currency):
             raise SettingsError(f"reporting_currency: {self.reporting_currency!r} is not an ISO 4217 code")
+        if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", str(self.warehouse_schema)):
+            raise SettingsError(f"warehouse_schema: {self.warehouse_schema!r} is not a lower-case SQL name")
         share = float(self.max_quarantine_share)
         if not 0 <= share <= 1:
             raise SettingsError(f"max_quarantine_share: {share} is not between 0 and 1")

@@ -19,6 +19,11 @@ class Out:
     doc: str
     unit: str = ""
 
+    @property
+    def comment(self) -> str:
+        """What BI tools show for the column: the definition and its unit."""
+        return f"{self.doc} [{self.unit}]" if self.unit else self.doc
+
 
 @dataclass(frozen=True)
 class Table:
@@ -202,3 +207,27 @@ RUN_LOG = Table(
     ), as_of=False)
 
 OPERATIONAL: dict[str, Table] = {t.name: t for t in (QUARANTINE, RUN_LOG)}
+
+METRIC_DICTIONARY = Table(
+    "metric_dictionary", "what every column of the output tables means: definition and unit, from METRICS.md",
+    ("table_name", "column_name"), (
+        Out("table_name", TEXT, "an output table"),
+        Out("column_name", TEXT, "one of its columns"),
+        Out("definition", TEXT, "what the column holds"),
+        Out("unit", TEXT, "count, ratio 0-1, reporting currency, days, …"),
+    ), as_of=False)
+
+DOCUMENTATION: dict[str, Table] = {METRIC_DICTIONARY.name: METRIC_DICTIONARY}
+
+
+@dataclass(frozen=True)
+class View:
+    name: str
+    doc: str
+    table: str  # the table whose rows at the latest as_of_date it shows
+
+
+VIEWS: dict[str, View] = {v.name: v for v in (
+    View("portfolio_latest", "portfolio_daily at its latest as_of_date", "portfolio_daily"),
+    View("project_latest", "project_daily at its latest as_of_date", "project_daily"),
+)}

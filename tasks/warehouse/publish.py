@@ -2,7 +2,8 @@
 
 The marts of a run go in one transaction: each as-of table loses the run's dates and gets the new
 rows, effort_weekly is replaced whole. A reader sees the old tables or the new ones, never half a
-run, and a failure anywhere leaves every table as it was.
+run, and a failure anywhere leaves every table as it was. On PostgreSQL the rows are bulk-loaded
+with COPY into temporary staging tables first, then swapped in with DELETE + INSERT … SELECT.
 """
 from __future__ import annotations
 
@@ -14,15 +15,15 @@ import pandas as pd
 import sqlalchemy as sa
 
 from schemas.tables import MARTS
-from tasks.warehouse.tables import TABLES, ensure_tables
+from tasks.warehouse.connect import Warehouse
+from tasks.warehouse.tables import TABLES
 
 
 def records(frame: pd.DataFrame) -> list[dict]:
     """Rows as plain Python values, NaN/NA as None (what every DBAPI driver accepts)."""
     if frame.empty:
         return []
-    out = frame.astype(object).where(frame.notna(), None)
-    rows = out.to_dict("records")
+    rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
     for row in rows:
         for k, v in row.items():
             if isinstance(v, np.generic):
@@ -30,41 +31,57 @@ def records(frame: pd.DataFrame) -> list[dict]:
     return rows
 
 
-def publish_marts(engine: sa.Engine, marts: dict[str, pd.DataFrame], start: dt.date, end: dt.date) -> dict[str, int]:
+def publish_marts(wh: Warehouse, marts: dict[str, pd.DataFrame], start: dt.date, end: dt.date) -> dict[str, int]:
     """Replace the dates start … end of every as-of table (and all of effort_weekly) in one transaction."""
-    ensure_tables(engine)
     written = {}
-    with engine.begin() as conn:
+    with wh.begin() as conn:
         for name, frame in marts.items():
             table = TABLES[name]
-            if MARTS[name].as_of:
-                conn.execute(table.delete().where(table.c.as_of_date.between(start, end)))
+            where = table.c.as_of_date.between(start, end) if MARTS[name].as_of else sa.true()
+            frame = frame[MARTS[name].names]
+            if wh.is_postgres:
+                copy_replace(conn, wh, table, frame, where)
             else:
-                conn.execute(table.delete())
-            rows = records(frame[MARTS[name].names])
-            if rows:
-                conn.execute(table.insert(), rows)
-            written[name] = len(rows)
+                conn.execute(table.delete().where(where))
+                if len(frame):
+                    conn.execute(table.insert(), records(frame))
+            written[name] = len(frame)
     return written
 
 
-def replace_quarantine(engine: sa.Engine, run_id: str, quarantine: pd.DataFrame, entities: Iterable[str],
+def copy_replace(conn: sa.Connection, wh: Warehouse, table: sa.Table, frame: pd.DataFrame, where) -> None:
+    """COPY the rows into a temporary copy of `table`, then replace the `where` rows with them."""
+    stage = f"stage_{table.name}"
+    cols = ", ".join(wh.engine.dialect.identifier_preparer.quote(c) for c in frame.columns)
+    conn.exec_driver_sql(f"CREATE TEMP TABLE {stage} (LIKE {wh.qualified(table.name)}) ON COMMIT DROP")
+    cursor = conn.connection.driver_connection.cursor()  # psycopg 3, inside the same transaction
+    with cursor.copy(f"COPY {stage} ({cols}) FROM STDIN") as copy:
+        for row in _tuples(frame):
+            copy.write_row(row)
+    conn.execute(table.delete().where(where))
+    conn.exec_driver_sql(f"INSERT INTO {wh.qualified(table.name)} ({cols}) SELECT {cols} FROM {stage}")
+
+
+def _tuples(frame: pd.DataFrame) -> Iterable[tuple]:
+    """Rows as tuples of Python values (psycopg adapts no numpy scalar), missing as None."""
+    return frame.astype(object).where(frame.notna(), None).itertuples(index=False, name=None)
+
+
+def replace_quarantine(wh: Warehouse, run_id: str, quarantine: pd.DataFrame, entities: Iterable[str],
                        at: dt.datetime) -> int:
     """The quarantine rows of `entities` become this run's (SOURCES.md: a run replaces the rows of
     the entities it read). Written even when the gate then fails: it says why."""
-    ensure_tables(engine)
     table = TABLES["quarantine"]
     rows = records(quarantine.assign(run_id=run_id, quarantined_at=at)[[c.name for c in table.columns]])
-    with engine.begin() as conn:
+    with wh.begin() as conn:
         conn.execute(table.delete().where(table.c.entity.in_(list(entities))))
         if rows:
             conn.execute(table.insert(), rows)
     return len(rows)
 
 
-def write_run_log(engine: sa.Engine, row: dict) -> None:
-    ensure_tables(engine)
+def write_run_log(wh: Warehouse, row: dict) -> None:
     table = TABLES["run_log"]
-    with engine.begin() as conn:
+    with wh.begin() as conn:
         conn.execute(table.delete().where(table.c.run_id == row["run_id"]))
         conn.execute(table.insert(), [{c.name: row.get(c.name) for c in table.columns}])

@@ -1,0 +1,63 @@
+"""Versioned migrations: the migrated database is exactly what schemas/ declares, and a warehouse
+written by an older version is upgraded in place without losing its rows."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from tasks.warehouse.connect import Warehouse
+from tasks.warehouse.migrate import current_revision, prepare, upgrade
+from tasks.warehouse.tables import metadata
+
+
+def test_migrations_create_exactly_the_declared_tables(warehouse: Warehouse):
+    prepare(warehouse)  # migrations, then the comments
+    declared = sa.MetaData()
+    for table in metadata.tables.values():  # the declarations, in the warehouse's schema
+        table.to_metadata(declared, schema=warehouse.schema)
+    with warehouse.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={
+            "version_table_schema": warehouse.schema, "include_schemas": True, "compare_type": True,
+            "include_name": lambda name, kind, _: kind != "schema" or name == warehouse.schema})
+        diff = compare_metadata(context, declared)
+    # nothing to add, drop or change: the version table is the only extra
+    assert [d for d in diff if not (d[0] == "remove_table" and d[1].name == "alembic_version")] == []
+
+
+def test_upgrade_is_idempotent(warehouse: Warehouse):
+    upgrade(warehouse)
+    upgrade(warehouse)
+    assert current_revision(warehouse) == "0002"
+
+
+def _old_warehouse_with_history(wh: Warehouse, versioned: bool) -> None:
+    """A warehouse as version 0001 left it, with a row of history; `versioned=False`: as written
+    before migrations existed (tables, no alembic_version)."""
+    upgrade(wh, "0001")
+    with wh.engine.begin() as conn:
+        conn.execute(sa.text(f"INSERT INTO {wh.qualified('portfolio_daily')} (as_of_date, customers_total) "
+                             "VALUES (:d, 42)"), {"d": dt.date(2025, 1, 1)})
+        if not versioned:
+            conn.exec_driver_sql(f"DROP TABLE {wh.qualified('alembic_version')}")
+
+
+def test_an_older_warehouse_is_upgraded_keeping_its_history(warehouse: Warehouse):
+    for versioned in (True, False):
+        with warehouse.engine.begin() as conn:  # start from nothing each round
+            for name in ("portfolio_latest", "project_latest"):
+                conn.exec_driver_sql(f"DROP VIEW IF EXISTS {warehouse.qualified(name)}")
+            for name in sa.inspect(conn).get_table_names(schema=warehouse.schema):
+                conn.exec_driver_sql(f"DROP TABLE {warehouse.qualified(name)}")
+        _old_warehouse_with_history(warehouse, versioned)
+        assert not sa.inspect(warehouse.engine).has_table("metric_dictionary", schema=warehouse.schema)
+        upgrade(warehouse)
+        assert current_revision(warehouse) == "0002"
+        old = pd.read_sql(f"SELECT as_of_date, customers_total FROM {warehouse.qualified('portfolio_daily')}",
+                          warehouse.engine)
+        assert old["customers_total"].tolist() == [42], versioned
+        latest = pd.read_sql(f"SELECT customers_total FROM {warehouse.qualified('portfolio_latest')}", warehouse.engine)
+        assert latest["customers_total"].tolist() == [42]
