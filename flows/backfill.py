@@ -35,9 +35,10 @@ def check_range(start_date: object, end_date: object) -> tuple[dt.date, dt.date]
 
 @flow(name="backfill", log_prints=True)
 def backfill(start_date: dt.date, end_date: dt.date, config: str | None = None, source_dir: str | None = None,
-             warehouse: str | None = None, timezone: str | None = None, currency: str | None = None) -> RunResult:
+             warehouse: str | None = None, timezone: str | None = None, currency: str | None = None,
+             full_refresh: bool = False) -> RunResult:
     """Recompute every summary table for each as-of date from `start_date` to `end_date` (both included)."""
     start, end = check_range(start_date, end_date)
     settings = load_settings(config, source_dir=source_dir, warehouse=warehouse, business_timezone=timezone,
                              reporting_currency=currency)
-    return refresh(settings, start, end, "backfill")
+    return refresh(settings, start, end, "backfill", full_refresh)

@@ -41,7 +41,7 @@ def one_line(exc: BaseException) -> str:
     return text if len(text) <= 500 else text[:497] + "..."
 
 
-def refresh(settings: Settings, start: dt.date, end: dt.date, flow_name: str) -> RunResult:
+def refresh(settings: Settings, start: dt.date, end: dt.date, flow_name: str, full_refresh: bool = False) -> RunResult:
     log = get_run_logger()
     result = RunResult(str(flow_run.get_id() or uuid.uuid4()), flow_name, start, end)
     started = dt.datetime.now(dt.UTC)
@@ -50,7 +50,8 @@ def refresh(settings: Settings, start: dt.date, end: dt.date, flow_name: str) ->
              ", ".join(settings.sources), wh.url)
     try:
         steps.prepare_warehouse(wh)
-        raw = steps.extract(settings)
+        steps.sync(settings, wh, full_refresh)
+        raw = steps.extract(settings, wh)
         staged = steps.stage(raw, settings.reporting_currency)
         _record_staging(result, staged)
         steps.save_quarantine(wh, result.run_id, staged, started)

@@ -18,7 +18,7 @@ from opsmetrics.settings import Settings
 from schemas.sources import ENTITIES
 from tasks.marts.build import build_marts
 from tasks.sources.base import SourceError
-from tasks.sources.read import read_entity
+from tasks.sources.read import read_entity, sync_sources
 from tasks.staging.stage import Staged, check_gate, stage_sources
 from tasks.warehouse.connect import Warehouse
 from tasks.warehouse.migrate import current_revision, prepare
@@ -56,12 +56,22 @@ def prepare_warehouse(wh: Warehouse) -> str:
     return after
 
 
+@io_task(name="sync-sources")
+def sync(settings: Settings, wh: Warehouse, full_refresh: bool) -> None:
+    """Land what the connectors (HubSpot, SQL) have new; the file drop needs no sync."""
+    log = get_run_logger()
+    for source, streams in sync_sources(settings, wh, full_refresh).items():
+        for s in streams:
+            log.info("sync %s %s: %s, %d landed, %d removed, cursor now %s", source, s.stream, s.mode, s.landed,
+                     s.removed, s.cursor)
+
+
 @io_task(name="extract")
-def extract(settings: Settings) -> dict[str, pd.DataFrame]:
+def extract(settings: Settings, wh: Warehouse) -> dict[str, pd.DataFrame]:
     log = get_run_logger()
     raw = {}
     for name in ENTITIES:
-        raw[name] = read_entity(settings, name)
+        raw[name] = read_entity(settings, name, wh)
         log.info("extract %s: %d rows from %s", name, len(raw[name]), raw[name].attrs.get("source", "?"))
     return raw
 

@@ -28,6 +28,8 @@ def _run_options(p: argparse.ArgumentParser) -> None:
                    "(default: sqlite:///warehouse.db; env OPSMETRICS_WAREHOUSE)")
     p.add_argument("--timezone", metavar="TZ", help="business time zone, e.g. Europe/Paris (default: UTC)")
     p.add_argument("--currency", metavar="CUR", help="reporting currency, ISO 4217 (default: USD)")
+    p.add_argument("--full-refresh", action="store_true",
+                   help="connectors re-read everything (and drop records the source no longer has)")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -99,7 +101,7 @@ def _generate(args: argparse.Namespace) -> int:
 
 def _flow_kwargs(args: argparse.Namespace) -> dict:
     return {"config": args.config, "source_dir": args.source_dir, "warehouse": args.warehouse,
-            "timezone": args.timezone, "currency": args.currency}
+            "timezone": args.timezone, "currency": args.currency, "full_refresh": args.full_refresh}
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -1,9 +1,15 @@
-"""What every connector shares: the error it raises and the column check on what it read."""
+"""What every connector shares: the error it raises, the column check on what it read, and the
+conversion of typed values (Parquet, a SQL result) into the text of the file-drop format."""
 from __future__ import annotations
 
+import datetime as dt
+import math
+from decimal import Decimal
+
+import numpy as np
 import pandas as pd
 
-from schemas.columns import Entity
+from schemas.columns import Entity, Kind
 
 
 class SourceError(RuntimeError):
@@ -23,3 +29,52 @@ def check_columns(frame: pd.DataFrame, entity: Entity, where: str) -> pd.DataFra
         raise SourceError(f"{where}: missing required column{'s' if len(missing) > 1 else ''} {names} "
                           f"(entity {entity.name})")
     return frame[[c for c in entity.names if c in frame.columns]]
+
+
+def as_text(frame: pd.DataFrame, entity: Entity | None = None) -> pd.DataFrame:
+    """`frame` with every value as the text a CSV of the file drop would hold (SOURCES.md,
+    "Conventions"), so typed sources are parsed by exactly the same rules as files: dates
+    `YYYY-MM-DD`, timestamps ISO 8601 (`T`, offset kept), decimals without exponent or thousands
+    separators, integers without ".0", booleans true/false, missing values "".
+
+    With `entity`, a date column that arrives as a timestamp at midnight (a database DATETIME, a
+    Parquet file written from pandas) is given as its date: that is the only way such a column can
+    hold a date, and a time of day there would be an error staging reports.
+    """
+    dates = {c.name for c in entity.columns if c.kind is Kind.DATE} if entity is not None else set()
+    out = frame.copy()
+    for i, name in enumerate(frame.columns):  # by position: a typed frame may repeat a column name
+        out.isetitem(i, _column_text(frame.iloc[:, i], str(name).strip() in dates))
+    return out
+
+
+def _column_text(col: pd.Series, is_date: bool) -> pd.Series:
+    if isinstance(col.dtype, pd.StringDtype):  # text already; only the missing cells change
+        return col.fillna("").astype("str")
+    return col.map(lambda v: value_text(v, is_date)).astype("str")
+
+
+def value_text(value: object, is_date: bool = False) -> str:
+    """One value as file-drop text (see `as_text`)."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool | np.bool_):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):  # pd.Timestamp too; before date, which it subclasses
+        if is_date and value.tzinfo is None and value.time() == dt.time():
+            return value.date().isoformat()
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value, "f")  # "f" never switches to exponent notation (str gives 1E-7)
+    if isinstance(value, float | np.floating):
+        if math.isnan(value):  # how pandas holds a NULL among numbers
+            return ""
+        # an integer column with NULLs arrives as floats: give its whole numbers back as integers
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(float(value))
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    return str(value)

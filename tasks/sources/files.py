@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 
 from schemas.columns import Entity
-from tasks.sources.base import SourceError, check_columns
+from tasks.sources.base import SourceError, as_text, check_columns
 
 
 def read_entity_file(folder: str | Path, entity: Entity) -> pd.DataFrame:
@@ -16,7 +16,7 @@ def read_entity_file(folder: str | Path, entity: Entity) -> pd.DataFrame:
     if csv.exists():
         path, frame = csv, _read_csv(csv)
     elif parquet.exists():
-        path, frame = parquet, _read_parquet(parquet)
+        path, frame = parquet, _read_parquet(parquet, entity)
     else:
         raise SourceError(f"{csv}: file not found (nor {parquet.name}); every entity needs a file")
     frame = check_columns(frame, entity, str(path)).reset_index(drop=True)
@@ -35,18 +35,10 @@ def _read_csv(path: Path) -> pd.DataFrame:
         raise SourceError(f"{path}: broken CSV: {exc}".strip()) from None
 
 
-def _read_parquet(path: Path) -> pd.DataFrame:
+def _read_parquet(path: Path, entity: Entity) -> pd.DataFrame:
     """Parquet columns may be typed: turn every value back into the text of the file-drop format."""
     try:
         frame = pd.read_parquet(path)
     except Exception as exc:  # pyarrow raises several types for a damaged file
         raise SourceError(f"{path}: unreadable Parquet file: {exc}") from None
-    return frame.apply(_as_text)
-
-
-def _as_text(col: pd.Series) -> pd.Series:
-    if pd.api.types.is_datetime64_any_dtype(col):
-        text = col.map(lambda v: v.isoformat() if pd.notna(v) else "")
-    else:
-        text = col.map(lambda v: "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v))
-    return text.astype("str")
+    return as_text(frame, entity)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 DEFAULT_SCHEMA = "opsmetrics"
+LANDING = "landing"  # the schema name landing tables are declared with, mapped to the real one
 
 
 def landing_schema(schema: str) -> str:
@@ -34,8 +35,10 @@ class Warehouse:
 
     @classmethod
     def open(cls, url: str, schema: str = DEFAULT_SCHEMA) -> Warehouse:
-        engine = sa.create_engine(url)
-        return cls(engine, None if engine.dialect.name == "sqlite" else schema)
+        sqlite = sa.make_url(url).get_backend_name() == "sqlite"
+        # SQLite locks the whole file while a run publishes: wait for it rather than fail at once
+        engine = sa.create_engine(url, **({"connect_args": {"timeout": 120}} if sqlite else {"pool_pre_ping": True}))
+        return cls(engine, None if sqlite else schema)
 
     @property
     def is_postgres(self) -> bool:
@@ -48,9 +51,14 @@ class Warehouse:
 
     @contextmanager
     def begin(self) -> Iterator[sa.Connection]:
-        """A transaction whose statements built from `tasks.warehouse.tables` land in our schema."""
+        """A transaction whose statements built from `tasks.warehouse.tables` go to our schemas."""
         with self.engine.begin() as conn:
-            yield conn.execution_options(schema_translate_map={None: self.schema})
+            yield conn.execution_options(schema_translate_map=self.schema_map)
+
+    @property
+    def schema_map(self) -> dict[str | None, str | None]:
+        """Declared schema → real one: outputs (None) and landing tables (`landing`)."""
+        return {None: self.schema, LANDING: landing_schema(self.schema) if self.schema else None}
 
     def qualified(self, name: str) -> str:
         """A table or view name for hand-written SQL: `"schema"."name"`, quoted."""

@@ -35,6 +35,10 @@ def publish_marts(wh: Warehouse, marts: dict[str, pd.DataFrame], start: dt.date,
     """Replace the dates start … end of every as-of table (and all of effort_weekly) in one transaction."""
     written = {}
     with wh.begin() as conn:
+        if wh.is_postgres:
+            # one publish at a time: under READ COMMITTED a concurrent run's DELETE would not see
+            # this run's new rows, and its INSERT would then fail on the primary key
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('opsmetrics-publish'))"))
         for name, frame in marts.items():
             table = TABLES[name]
             where = table.c.as_of_date.between(start, end) if MARTS[name].as_of else sa.true()

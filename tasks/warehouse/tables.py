@@ -8,6 +8,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from schemas.tables import DATE, DOCUMENTATION, FLOAT, INTEGER, MARTS, OPERATIONAL, TEXT, TIMESTAMP, Table
+from tasks.warehouse.connect import LANDING
 
 SQL_TYPES = {
     DATE: sa.Date(),
@@ -28,3 +29,24 @@ def _table(t: Table) -> sa.Table:
 
 
 TABLES: dict[str, sa.Table] = {name: _table(t) for name, t in {**MARTS, **OPERATIONAL, **DOCUMENTATION}.items()}
+
+# Raw landing (connectors): declared in the symbolic schema LANDING, which Warehouse maps to
+# `<schema>_landing` (PostgreSQL) or to the one database (SQLite).
+LANDED_RECORDS = sa.Table(
+    "landed_records", metadata,
+    sa.Column("source", sa.Text(), primary_key=True),  # hubspot, sql
+    sa.Column("stream", sa.Text(), primary_key=True),  # contacts, deals, companies; an entity for sql
+    sa.Column("id", sa.Text(), primary_key=True),
+    sa.Column("payload", sa.Text(), nullable=False),  # the record as JSON, as the source gave it
+    sa.Column("modified_at", sa.DateTime(timezone=True)),  # the source's last-modified time
+    sa.Column("landed_at", sa.DateTime(timezone=True), nullable=False),
+    schema=LANDING,
+)
+SYNC_STATE = sa.Table(
+    "sync_state", metadata,
+    sa.Column("source", sa.Text(), primary_key=True),
+    sa.Column("stream", sa.Text(), primary_key=True),
+    sa.Column("cursor", sa.DateTime(timezone=True)),  # latest modified_at landed and committed
+    sa.Column("synced_at", sa.DateTime(timezone=True), nullable=False),
+    schema=LANDING,
+)

@@ -77,3 +77,24 @@ def test_quarantine_is_replaced_per_entity_read(wh):
     replace_quarantine(wh, "run2", q.iloc[:0], ["leads"], at)  # run2 read leads only, found none bad
     left = table(wh, "quarantine")
     assert list(left["entity"]) == ["deals"] and list(left["run_id"]) == ["run1"]
+
+
+def test_two_runs_publishing_the_same_dates_at_once_leave_one_set_of_rows(wh, marts):
+    import threading
+
+    errors = []
+
+    def run():
+        try:
+            publish_marts(wh, marts, D1, D2)
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    for name, frame in marts.items():
+        assert len(table(wh, name)) == len(frame), name
