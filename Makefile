@@ -7,7 +7,7 @@ UV_VERSION := 0.13.8
 STAMP  := $(VENV)/.installed
 PYTEST_FAST := -m "not slow"
 
-.PHONY: install demo test test-all test-slow lint lock pg clean
+.PHONY: install demo test test-all test-slow lint lock pg server deploy worker clean
 
 install: $(STAMP)
 
@@ -40,6 +40,24 @@ test-all: install pg
 
 lint: install
 	$(BIN)/ruff check .
+
+# Production-like, on this machine: a Prefect server with a project-local PREFECT_HOME, the
+# deployments of prefect.yaml, and process workers (start several for parallel backfills).
+PREFECT_HOME ?= $(CURDIR)/.prefect
+PREFECT_PORT ?= 4200
+PREFECT_API_URL ?= http://127.0.0.1:$(PREFECT_PORT)/api
+WORK_POOL := opsmetrics-process
+
+server: install
+	mkdir -p $(PREFECT_HOME)
+	PREFECT_HOME=$(PREFECT_HOME) $(BIN)/prefect server start --host 127.0.0.1 --port $(PREFECT_PORT)
+
+deploy: install
+	PREFECT_API_URL=$(PREFECT_API_URL) $(BIN)/prefect work-pool create $(WORK_POOL) --type process --overwrite
+	PREFECT_API_URL=$(PREFECT_API_URL) $(BIN)/prefect --no-prompt deploy --all
+
+worker: install
+	PREFECT_API_URL=$(PREFECT_API_URL) $(BIN)/prefect worker start --pool $(WORK_POOL)
 
 # Re-pin after changing pyproject.toml's dependencies (needs the registry).
 lock: $(UV)

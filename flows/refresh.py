@@ -16,6 +16,7 @@ from opsmetrics.settings import Settings
 from opsmetrics.summary import fmt
 from tasks.staging.stage import Staged
 from tasks.warehouse.connect import Warehouse
+from tasks.warehouse.ledger import mark_failed
 from tasks.warehouse.publish import write_run_log
 
 HEADLINES = ("leads_created_30d", "open_pipeline_amount", "bookings_30d", "win_rate_90d", "customers_total",
@@ -57,7 +58,7 @@ def refresh(settings: Settings, start: dt.date, end: dt.date, flow_name: str, fu
         steps.save_quarantine(wh, result.run_id, staged, started)
         steps.gate(staged, settings.max_quarantine_share)
         marts = steps.compute(staged.valid, settings.business_timezone, start, end)
-        result.written = steps.publish(wh, marts, start, end)
+        result.written = steps.publish(wh, marts, start, end, (flow_name, result.run_id))
         result.headline = _headline(marts["portfolio_daily"])
         result.status = "completed"
         days = (end - start).days + 1
@@ -65,10 +66,18 @@ def refresh(settings: Settings, start: dt.date, end: dt.date, flow_name: str, fu
         return result
     except Exception as exc:
         result.message = one_line(exc)
+        _mark_failed(wh, result, log)
         raise
     finally:
         _log_run(wh, result, started, log)
         wh.dispose()
+
+
+def _mark_failed(wh: Warehouse, result: RunResult, log) -> None:
+    try:
+        mark_failed(wh, result.flow, result.run_id, result.start, result.end)
+    except Exception as exc:  # the warehouse may be what failed: keep the first error
+        log.error("partition_runs could not be updated: %s", one_line(exc))
 
 
 def _record_staging(result: RunResult, staged: Staged) -> None:

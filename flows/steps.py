@@ -108,7 +108,8 @@ def compute(valid: dict[str, pd.DataFrame], tz: str, start: dt.date, end: dt.dat
 
 
 @io_task(name="publish")
-def publish(wh: Warehouse, marts: dict[str, pd.DataFrame], start: dt.date, end: dt.date) -> dict[str, int]:
-    written = publish_marts(wh, marts, start, end)
+def publish(wh: Warehouse, marts: dict[str, pd.DataFrame], start: dt.date, end: dt.date,
+            run: tuple[str, str]) -> dict[str, int]:
+    written = publish_marts(wh, marts, start, end, run)
     get_run_logger().info("publish: %s", ", ".join(f"{k} {v}" for k, v in written.items()))
     return written

@@ -51,6 +51,8 @@ def parser() -> argparse.ArgumentParser:
     _run_options(b)
     b.add_argument("--start", type=_date, required=True, metavar="D1", help="first as-of date")
     b.add_argument("--end", type=_date, required=True, metavar="D2", help="last as-of date (included)")
+    b.add_argument("--only-failed", action="store_true",
+                   help="compute only the dates of the range that no run has published (see partition_runs)")
     gr = sub.add_parser("grant-reader", help="create or update a read-only PostgreSQL role for BI tools",
                         description="Create (or update) ROLE: it can log in and read the output schema's tables "
                         "and views, and nothing else (not the raw landing tables, no writes).")
@@ -115,7 +117,7 @@ def _run(args: argparse.Namespace) -> int:
 def _backfill(args: argparse.Namespace) -> int:
     from flows.backfill import backfill
 
-    result = backfill(start_date=args.start, end_date=args.end, **_flow_kwargs(args))
+    result = backfill(start_date=args.start, end_date=args.end, only_failed=args.only_failed, **_flow_kwargs(args))
     print(f"backfill {result.run_id}: {result.status}, {result.message}")
     return 0
 

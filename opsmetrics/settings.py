@@ -48,9 +48,11 @@ class Settings:
 
 
 def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Settings:
-    """Settings from `config_file` (optional), OPSMETRICS_WAREHOUSE, and `overrides` (CLI flags;
-    None means "not given"). `source_dir` overrides the file drop's folder."""
+    """Settings from `config_file` (default: the file OPSMETRICS_CONFIG names, if set — how a
+    worker points deployments at its configuration), OPSMETRICS_WAREHOUSE, and `overrides` (CLI
+    flags; None means "not given"). `source_dir` overrides the file drop's folder."""
     data: dict[str, Any] = {}
+    config_file = config_file or os.environ.get("OPSMETRICS_CONFIG") or None
     if config_file:
         path = Path(config_file)
         if not path.exists():

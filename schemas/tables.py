@@ -206,7 +206,18 @@ RUN_LOG = Table(
         *_entity_counts(),
     ), as_of=False)
 
-OPERATIONAL: dict[str, Table] = {t.name: t for t in (QUARANTINE, RUN_LOG)}
+PARTITION_RUNS = Table(
+    "partition_runs", "the ledger of as-of dates: which run of which flow last wrote each date, and how it ended",
+    ("as_of_date", "flow"), (
+        AS_OF,
+        Out("flow", TEXT, "nightly_refresh or backfill"),
+        Out("run_id", TEXT, "the flow run that last tried the date"),
+        Out("status", TEXT, "published, or failed when no run of this flow has published the date yet"),
+        Out("finished_at", TIMESTAMP, "when that run published or failed (UTC)"),
+        Out("worker", TEXT, "the worker (or host:process) that ran it"),
+    ), as_of=False)
+
+OPERATIONAL: dict[str, Table] = {t.name: t for t in (QUARANTINE, RUN_LOG, PARTITION_RUNS)}
 
 METRIC_DICTIONARY = Table(
     "metric_dictionary", "what every column of the output tables means: definition and unit, from METRICS.md",

@@ -34,7 +34,7 @@ def spec_tables() -> dict[str, list[str]]:
 
 def test_every_metrics_table_and_column_is_declared():
     spec = spec_tables()
-    assert set(spec) == set(MARTS) | set(OPERATIONAL)
+    assert set(spec) - {"quarantine", "run_log"} == set(MARTS) and set(spec) <= set(MARTS) | set(OPERATIONAL)
     for name, columns in spec.items():
         declared = [c.name for c in TABLES[name].columns]
         missing = [c for c in columns if c not in declared]

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from schemas.tables import MARTS
 from tasks.warehouse.connect import Warehouse
+from tasks.warehouse.ledger import mark_published
 from tasks.warehouse.tables import TABLES
 
 
@@ -31,8 +32,10 @@ def records(frame: pd.DataFrame) -> list[dict]:
     return rows
 
 
-def publish_marts(wh: Warehouse, marts: dict[str, pd.DataFrame], start: dt.date, end: dt.date) -> dict[str, int]:
-    """Replace the dates start … end of every as-of table (and all of effort_weekly) in one transaction."""
+def publish_marts(wh: Warehouse, marts: dict[str, pd.DataFrame], start: dt.date, end: dt.date,
+                  run: tuple[str, str] | None = None) -> dict[str, int]:
+    """Replace the dates start … end of every as-of table (and all of effort_weekly) in one
+    transaction; with `run` (flow, run id) the ledger marks those dates published in it too."""
     written = {}
     with wh.begin() as conn:
         if wh.is_postgres:
@@ -50,6 +53,8 @@ def publish_marts(wh: Warehouse, marts: dict[str, pd.DataFrame], start: dt.date,
                 if len(frame):
                     conn.execute(table.insert(), records(frame))
             written[name] = len(frame)
+        if run:
+            mark_published(conn, *run, start, end)
     return written
 
 
