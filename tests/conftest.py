@@ -26,3 +26,15 @@ def prefect_api() -> str:
 
     with prefect_test_harness(server_startup_timeout=120):
         yield PREFECT_API_URL.value()
+
+
+@pytest.fixture
+def wh(tmp_path):
+    """An empty SQLite warehouse at the current version (migrated, documented)."""
+    from tasks.warehouse.connect import Warehouse
+    from tasks.warehouse.migrate import prepare
+
+    w = Warehouse.open(f"sqlite:///{tmp_path / 'w.db'}")
+    prepare(w)
+    yield w
+    w.dispose()

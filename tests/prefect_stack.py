@@ -59,6 +59,12 @@ class Stack:
         body = {"parameters": parameters, "state": {"type": "SCHEDULED", "name": "Scheduled"}}
         return requests.post(f"{self.api}/deployments/{dep['id']}/create_flow_run", json=body, timeout=10).json()["id"]
 
+    def flow_runs(self, deployment: str, state: str | None = None) -> list[dict]:
+        body: dict = {"deployments": {"id": {"any_": [self.deployment(deployment)["id"]]}}}
+        if state:
+            body["flow_runs"] = {"state": {"type": {"any_": [state]}}}
+        return requests.post(f"{self.api}/flow_runs/filter", json=body, timeout=10).json()
+
     def wait(self, run_id: str, timeout: float = 900) -> dict:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -85,7 +91,8 @@ def prefect_stack(home: Path, workers: int = 2, worker_env: dict[str, str] | Non
     port = free_port()
     api = f"http://127.0.0.1:{port}/api"
     env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_API_URL": api, "PREFECT_WORKER_QUERY_SECONDS": "2",
-           "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_UI_ENABLED": "true"}
+           "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_UI_ENABLED": "true",
+           "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "5"}  # schedules show up within seconds
     stack = Stack(api, home, env)
     try:
         stack.start("server", "server", "start", "--host", "127.0.0.1", "--port", str(port))

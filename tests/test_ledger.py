@@ -40,14 +40,6 @@ def test_catch_up_start(watermark, start):
     assert catch_up_start(watermark, D) == start
 
 
-@pytest.fixture
-def wh(tmp_path):
-    w = Warehouse.open(f"sqlite:///{tmp_path / 'w.db'}")
-    prepare(w)
-    yield w
-    w.dispose()
-
-
 def ledger(wh: Warehouse) -> pd.DataFrame:
     frame = pd.read_sql_table("partition_runs", wh.engine)
     frame["as_of_date"] = pd.to_datetime(frame["as_of_date"]).dt.date

@@ -3,6 +3,7 @@ the API exactly as the UI's custom run form does: every date published once, bot
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pandas as pd
 import pytest
@@ -37,3 +38,15 @@ def test_backfill_deployment_spreads_chunks_over_both_workers(stack, tmp_path):
     assert set(ledger["worker"]) == {"w1", "w2"}, "both workers should have taken chunks"
     assert len(ledger["run_id"].unique()) == 4  # four chunks of five dates, each its own flow run
     assert len(portfolio) == 20 and portfolio["as_of_date"].is_unique
+
+
+def test_the_nightly_cron_schedule_really_creates_runs(stack):
+    """SQLAlchemy 2.1 once left cron deployments with no scheduled runs while everything else
+    worked (shared/notes/prefect-pitfalls.md): check the scheduler fills the nightly schedule."""
+    deadline = time.monotonic() + 90
+    while not (runs := stack.flow_runs("nightly_refresh/nightly-refresh", "SCHEDULED")):
+        assert time.monotonic() < deadline, f"no scheduled nightly runs after 90 s; see {stack.home / 'server.log'}"
+        time.sleep(3)
+    times = sorted(dt.datetime.fromisoformat(r["expected_start_time"]) for r in runs)
+    assert all(t.astimezone(dt.UTC).time() == dt.time(2, 0) for t in times)  # 02:00 in the schedule's zone (UTC)
+    assert len(times) >= 2 and times[1] - times[0] == dt.timedelta(days=1)

@@ -20,6 +20,17 @@ from tasks.warehouse.connect import Warehouse
 from tasks.warehouse.tables import LANDED_RECORDS, SYNC_STATE
 
 
+@dataclass
+class StreamSync:
+    """What one stream's sync did (any connector), for the flow's log line."""
+
+    stream: str
+    mode: str  # "full" or "incremental"
+    landed: int = 0
+    removed: int = 0
+    cursor: dt.datetime | None = None
+
+
 @dataclass(frozen=True)
 class Landed:
     id: str

@@ -91,17 +91,6 @@ def _number(conf: dict, key: str, default: float, minimum: float) -> float:
     return value
 
 
-@dataclass
-class StreamSync:
-    """What one entity's sync did; the same shape as HubSpot's, for the flow's log line."""
-
-    stream: str
-    mode: str  # "full" or "incremental"
-    landed: int = 0
-    removed: int = 0
-    cursor: dt.datetime | None = None
-
-
 class _Failed(Exception):
     """A source-database error, raised where it happened (connect, query, fetch) so that a
     warehouse error while landing a chunk is never mistaken for one and retried."""
@@ -302,7 +291,7 @@ def _landed_frame(wh: Warehouse, entity: Entity) -> pd.DataFrame:
     return frame[columns].fillna("").astype("str")
 
 
-def sync(wh: Warehouse, conf: dict, entities: list[str], full_refresh: bool = False) -> list[StreamSync]:
+def sync(wh: Warehouse, conf: dict, entities: list[str], full_refresh: bool = False) -> list[landing.StreamSync]:
     """Land the incremental ones among `entities` (the others are read at extract); what each did."""
     config = SqlConfig.parse(conf)
     streams = [e for e in entities if e in config.incremental]
@@ -315,11 +304,12 @@ def sync(wh: Warehouse, conf: dict, entities: list[str], full_refresh: bool = Fa
         db.dispose()
 
 
-def sync_stream(db: Database, wh: Warehouse, config: SqlConfig, entity: str, full_refresh: bool = False) -> StreamSync:
+def sync_stream(db: Database, wh: Warehouse, config: SqlConfig, entity: str,
+                full_refresh: bool = False) -> landing.StreamSync:
     if full_refresh:
         landing.reset(wh, SOURCE, entity)
     since = landing.cursor(wh, SOURCE, entity)
-    result = StreamSync(entity, "full" if since is None else "incremental")
+    result = landing.StreamSync(entity, "full" if since is None else "incremental")
     sql, what = _select(config.entities[entity], db.engine)
     params: dict = {}
     if since is not None:

@@ -15,8 +15,6 @@ from tasks.sources.http import RetryPolicy
 from tasks.sources.hubspot.api import HubSpotApi
 from tasks.sources.hubspot.mapping import Maps, deals_frame, leads_frame, timestamp
 from tasks.sources.hubspot.sync import SOURCE, read_entity, sync, sync_stream
-from tasks.warehouse.connect import Warehouse
-from tasks.warehouse.migrate import prepare
 
 TOKEN = "pat-na1-planted-token-0000"
 T0 = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
@@ -27,14 +25,6 @@ MARGIN = dt.timedelta(minutes=10)
 def fake():
     with FakeHubSpot(token=TOKEN) as f:
         yield f
-
-
-@pytest.fixture
-def wh(tmp_path):
-    w = Warehouse.open(f"sqlite:///{tmp_path / 'w.db'}")
-    prepare(w)
-    yield w
-    w.dispose()
 
 
 class Api(HubSpotApi):

@@ -19,8 +19,6 @@ from tasks.sources import landing, sql
 from tasks.sources.base import SourceError, as_text
 from tasks.sources.files import read_entity_file
 from tasks.sources.read import check_sources, read_entity, sync_sources
-from tasks.warehouse.connect import Warehouse
-from tasks.warehouse.migrate import prepare
 
 PASSWORD = "Pl4nted-S3cr/t"  # planted in URLs: must never appear in a message or a log
 DAY = dt.datetime(2026, 1, 1, 9, 0, tzinfo=dt.UTC)
@@ -75,14 +73,6 @@ def pg():
     yield url, schema, engine
     engine.dispose()
     drop_schema(url, schema)
-
-
-@pytest.fixture
-def wh(tmp_path):
-    w = Warehouse.open(f"sqlite:///{tmp_path / 'w.db'}")
-    prepare(w)
-    yield w
-    w.dispose()
 
 
 def create_table(engine, name: str, columns: list[tuple[str, str]], csv_text: str = "") -> None:

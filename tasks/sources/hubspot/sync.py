@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
 
 import pandas as pd
 
@@ -34,15 +33,6 @@ STREAMS = {"leads": "contacts", "deals": "deals"}  # entity → the stream it is
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class StreamSync:
-    stream: str
-    mode: str  # "full" or "incremental"
-    landed: int = 0
-    removed: int = 0
-    cursor: dt.datetime | None = None
-
-
 def open_api(conf: dict, **http) -> HubSpotApi:
     token = resolve(conf.get("token", ""), "sources.hubspot.token")
     policy = RetryPolicy(timeout=float(conf.get("timeout_seconds", 30)), max_attempts=int(conf.get("max_attempts", 6)))
@@ -50,7 +40,7 @@ def open_api(conf: dict, **http) -> HubSpotApi:
 
 
 def sync(wh: Warehouse, conf: dict, entities: list[str], full_refresh: bool = False,
-         api: HubSpotApi | None = None) -> list[StreamSync]:
+         api: HubSpotApi | None = None) -> list[landing.StreamSync]:
     """Land the streams that `entities` need; returns what each stream did."""
     own = api is None
     api = api or open_api(conf)
@@ -64,15 +54,15 @@ def sync(wh: Warehouse, conf: dict, entities: list[str], full_refresh: bool = Fa
 
 
 def sync_stream(api: HubSpotApi, wh: Warehouse, stream: str, margin: dt.timedelta,
-                full_refresh: bool = False) -> StreamSync:
+                full_refresh: bool = False) -> landing.StreamSync:
     if full_refresh:
         landing.reset(wh, SOURCE, stream)
     since = landing.cursor(wh, SOURCE, stream)
     props = CONTACT_PROPERTIES if stream == "contacts" else DEAL_PROPERTIES
     if since is None:
-        result, pages = StreamSync(stream, "full"), api.list_all(stream, props)
+        result, pages = landing.StreamSync(stream, "full"), api.list_all(stream, props)
     else:
-        result = StreamSync(stream, "incremental")
+        result = landing.StreamSync(stream, "incremental")
         pages = api.modified_since(stream, MODIFIED[stream], props, since - margin)
     seen: dict[str, set[str]] = {stream: set(), "companies": set()}
     for page in pages:
