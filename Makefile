@@ -7,7 +7,7 @@ UV_VERSION := 0.13.8
 STAMP  := $(VENV)/.installed
 PYTEST_FAST := -m "not slow"
 
-.PHONY: install demo test test-all test-slow lint lock pg server deploy worker clean
+.PHONY: install demo test test-all test-slow lint lock pg browser server deploy worker clean
 
 install: $(STAMP)
 
@@ -27,15 +27,19 @@ demo: install
 pg:
 	scripts/pg-test-server start >/dev/null
 
+# Debian's chromium and chromedriver, for the Prefect UI test (nothing is downloaded by the tests).
+browser:
+	scripts/install-browser
+
 # pytest exits 5 when it collects no test: that is a failure of this target, said plainly.
-test: install pg
+test: install pg browser
 	$(BIN)/python -m pytest -q $(PYTEST_FAST); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; fi; exit $$rc
 
 test-slow: install pg
 	$(BIN)/python -m pytest -q -m slow
 
-test-all: install pg
+test-all: install pg browser
 	$(BIN)/python -m pytest -q
 
 lint: install

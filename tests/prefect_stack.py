@@ -68,7 +68,11 @@ class Stack:
     def wait(self, run_id: str, timeout: float = 900) -> dict:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            run = requests.get(f"{self.api}/flow_runs/{run_id}", timeout=10).json()
+            try:
+                run = requests.get(f"{self.api}/flow_runs/{run_id}", timeout=30).json()
+            except requests.RequestException:  # a busy server (SQLite-backed) may answer late: ask again
+                time.sleep(2)
+                continue
             if run["state"]["type"] in FINAL:
                 return run
             time.sleep(2)
@@ -88,6 +92,7 @@ class Stack:
 @contextmanager
 def prefect_stack(home: Path, workers: int = 2, worker_env: dict[str, str] | None = None):
     """Server, work pool, `prefect deploy --all`, and `workers` process workers named w1, w2, …"""
+    home.mkdir(parents=True, exist_ok=True)
     port = free_port()
     api = f"http://127.0.0.1:{port}/api"
     env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_API_URL": api, "PREFECT_WORKER_QUERY_SECONDS": "2",
