@@ -96,7 +96,8 @@ def backfill(start_date: dt.date, end_date: dt.date, only_failed: bool = False, 
         overrides = {"config": config, "source_dir": source_dir, "warehouse": warehouse, "timezone": timezone,
                      "currency": currency, "full_refresh": full_refresh}
         return _fan_out(ranges, {k: v for k, v in overrides.items() if v is not None}, start, end)
-    results = [refresh(settings, a, b, "backfill", full_refresh) for a, b in ranges]
+    results = [refresh(settings, a, b, "backfill", full_refresh, part=f"{i}/{len(ranges)}" if len(ranges) > 1 else None)
+               for i, (a, b) in enumerate(ranges, 1)]
     return results[0] if len(results) == 1 else RunResult(
         results[-1].run_id, "backfill", start, end, "completed",
         f"published {len(dates)} as-of dates in {len(results)} passes", headline=results[-1].headline)

@@ -42,9 +42,13 @@ def one_line(exc: BaseException) -> str:
     return text if len(text) <= 500 else text[:497] + "..."
 
 
-def refresh(settings: Settings, start: dt.date, end: dt.date, flow_name: str, full_refresh: bool = False) -> RunResult:
+def refresh(settings: Settings, start: dt.date, end: dt.date, flow_name: str, full_refresh: bool = False,
+            part: str | None = None) -> RunResult:
+    """One pass over the sources for the as-of dates start … end. `part` tells the passes of one
+    flow run apart ("2/3"), so each gets its own run_log row."""
     log = get_run_logger()
-    result = RunResult(str(flow_run.get_id() or uuid.uuid4()), flow_name, start, end)
+    run_id = str(flow_run.get_id() or uuid.uuid4())
+    result = RunResult(f"{run_id}#{part}" if part else run_id, flow_name, start, end)
     started = dt.datetime.now(dt.UTC)
     wh = Warehouse.open(settings.warehouse, settings.warehouse_schema)
     log.info("%s %s: as of %s … %s, sources %s, warehouse %s", flow_name, result.run_id, start, end,

@@ -96,6 +96,8 @@ def test_backfill_only_failed_computes_the_unpublished_dates(prefect_api, tmp_pa
     result = backfill(start_date=D, end_date=D + days(6), only_failed=True, source_dir=write_drop(tmp_path / "d"),
                       warehouse=url)
     assert result.status == "completed" and "in 2 passes" in result.message
+    log = pd.read_sql("SELECT run_id, as_of_start, as_of_end FROM run_log", wh.engine)
+    assert len(log) == 2 and log["run_id"].is_unique  # one run_log row per pass
     frame = ledger(wh)
     assert set(frame["status"]) == {"published"}
     assert dict(zip(frame["as_of_date"], frame["run_id"]))[D + days(2)] == "earlier"  # not recomputed
