@@ -24,12 +24,12 @@ def describe_rule_breaks(breaks: pd.DataFrame, raw: pd.DataFrame, entity: Entity
     keep = [not (rule.startswith("required:") and (row, col) in typed_fail)
             for row, rule, col in zip(breaks[ROW], breaks["rule"], breaks["column"])]
     breaks = breaks[keep]
-    values = [_raw_value(raw, entity, row, col) for row, col in zip(breaks[ROW], breaks["column"])]
+    values = [_raw_value(raw, row, col) for row, col in zip(breaks[ROW], breaks["column"])]
     details = [f"{texts[rule]}; got {v}" for rule, v in zip(breaks["rule"], values)]
     return pd.DataFrame({ROW: breaks[ROW].to_numpy(), "rule": breaks["rule"].to_numpy(), "detail": details})
 
 
-def _raw_value(raw: pd.DataFrame, entity: Entity, row: int, column: str) -> str:
+def _raw_value(raw: pd.DataFrame, row: int, column: str) -> str:
     if column not in raw:
         return "missing (no such column)"
     value = raw[column].iat[row]

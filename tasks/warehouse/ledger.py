@@ -52,9 +52,9 @@ def mark_failed(wh: Warehouse, flow: str, run_id: str, start: dt.date, end: dt.d
 def unpublished(wh: Warehouse, start: dt.date, end: dt.date) -> list[dt.date]:
     """The dates of start … end that no run of any flow has published."""
     with wh.begin() as conn:
-        done = set(conn.execute(sa.select(LEDGER.c.as_of_date).where(
-            LEDGER.c.status == "published", LEDGER.c.as_of_date.between(start, end))).scalars())
-    return [d for d in dates_between(start, end) if _date(d) not in {_date(x) for x in done}]
+        done = {_date(x) for x in conn.execute(sa.select(LEDGER.c.as_of_date).where(
+            LEDGER.c.status == "published", LEDGER.c.as_of_date.between(start, end))).scalars()}
+    return [d for d in dates_between(start, end) if d not in done]
 
 
 def nightly_watermark(wh: Warehouse) -> dt.date | None:

@@ -8,7 +8,7 @@ with COPY into temporary staging tables first, then swapped in with DELETE + INS
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -20,16 +20,17 @@ from tasks.warehouse.ledger import mark_published
 from tasks.warehouse.tables import TABLES
 
 
+def python_rows(frame: pd.DataFrame) -> Iterator[tuple]:
+    """Rows as tuples of plain Python values, NaN/NA as None: what every DBAPI driver, and
+    psycopg's COPY (which adapts no numpy scalar), accepts."""
+    for row in frame.astype(object).where(frame.notna(), None).itertuples(index=False, name=None):
+        yield tuple(v.item() if isinstance(v, np.generic) else v for v in row)
+
+
 def records(frame: pd.DataFrame) -> list[dict]:
-    """Rows as plain Python values, NaN/NA as None (what every DBAPI driver accepts)."""
-    if frame.empty:
-        return []
-    rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
-    for row in rows:
-        for k, v in row.items():
-            if isinstance(v, np.generic):
-                row[k] = v.item()
-    return rows
+    """The same rows as dicts, for SQLAlchemy's executemany."""
+    columns = list(frame.columns)
+    return [dict(zip(columns, row)) for row in python_rows(frame)]
 
 
 def publish_marts(wh: Warehouse, marts: dict[str, pd.DataFrame], start: dt.date, end: dt.date,
@@ -65,15 +66,10 @@ def copy_replace(conn: sa.Connection, wh: Warehouse, table: sa.Table, frame: pd.
     conn.exec_driver_sql(f"CREATE TEMP TABLE {stage} (LIKE {wh.qualified(table.name)}) ON COMMIT DROP")
     cursor = conn.connection.driver_connection.cursor()  # psycopg 3, inside the same transaction
     with cursor.copy(f"COPY {stage} ({cols}) FROM STDIN") as copy:
-        for row in _tuples(frame):
+        for row in python_rows(frame):
             copy.write_row(row)
     conn.execute(table.delete().where(where))
     conn.exec_driver_sql(f"INSERT INTO {wh.qualified(table.name)} ({cols}) SELECT {cols} FROM {stage}")
-
-
-def _tuples(frame: pd.DataFrame) -> Iterable[tuple]:
-    """Rows as tuples of Python values (psycopg adapts no numpy scalar), missing as None."""
-    return frame.astype(object).where(frame.notna(), None).itertuples(index=False, name=None)
 
 
 def replace_quarantine(wh: Warehouse, run_id: str, quarantine: pd.DataFrame, entities: Iterable[str],
