@@ -13,10 +13,8 @@ from prefect import flow, get_client, get_run_logger
 from prefect.deployments import run_deployment
 from prefect.runtime import deployment, flow_run
 
-from flows import steps
-from flows.refresh import RunResult, refresh
+from flows.refresh import RunResult, prepared_warehouse, refresh
 from opsmetrics.settings import SettingsError, load_settings
-from tasks.warehouse.connect import Warehouse
 from tasks.warehouse.ledger import dates_between, unpublished
 
 MAX_DAYS = 3660  # ten years: a typo in a year is caught before it computes a century
@@ -85,34 +83,25 @@ def backfill(start_date: dt.date, end_date: dt.date, only_failed: bool = False, 
         raise SettingsError(f"chunk_days: {chunk_days} must be at least 1")
     settings = load_settings(config, source_dir=source_dir, warehouse=warehouse, business_timezone=timezone,
                              reporting_currency=currency)
-    dates = _todo(settings, start, end, only_failed)
     log = get_run_logger()
-    if not dates:
-        log.info("nothing to do: every date of %s … %s is published", start, end)
-        return RunResult(str(flow_run.get_id()), "backfill", start, end, "completed", "nothing to do")
-    distributed = deployment.get_id() is not None
-    ranges = plan(dates, chunk_days if distributed else None)
-    log.info("%d dates in %d %s", len(dates), len(ranges), "chunks" if distributed else "passes")
-    if distributed:
-        overrides = {"config": config, "source_dir": source_dir, "warehouse": warehouse, "timezone": timezone,
-                     "currency": currency, "full_refresh": full_refresh}
-        return _fan_out(ranges, {k: v for k, v in overrides.items() if v is not None}, start, end)
-    results = [refresh(settings, a, b, "backfill", full_refresh, part=f"{i}/{len(ranges)}" if len(ranges) > 1 else None)
-               for i, (a, b) in enumerate(ranges, 1)]
+    with prepared_warehouse(settings) as wh:
+        dates = unpublished(wh, start, end) if only_failed else dates_between(start, end)
+        if not dates:
+            log.info("nothing to do: every date of %s … %s is published", start, end)
+            return RunResult(str(flow_run.get_id()), "backfill", start, end, "completed", "nothing to do")
+        distributed = deployment.get_id() is not None
+        ranges = plan(dates, chunk_days if distributed else None)
+        log.info("%d dates in %d %s", len(dates), len(ranges), "chunks" if distributed else "passes")
+        if distributed:
+            overrides = {"config": config, "source_dir": source_dir, "warehouse": warehouse, "timezone": timezone,
+                         "currency": currency, "full_refresh": full_refresh}
+            return _fan_out(ranges, {k: v for k, v in overrides.items() if v is not None}, start, end)
+        results = [refresh(settings, a, b, "backfill", full_refresh,
+                           part=f"{i}/{len(ranges)}" if len(ranges) > 1 else None, wh=wh)
+                   for i, (a, b) in enumerate(ranges, 1)]
     return results[0] if len(results) == 1 else RunResult(
         results[-1].run_id, "backfill", start, end, "completed",
         f"published {len(dates)} as-of dates in {len(results)} passes", headline=results[-1].headline)
-
-
-def _todo(settings, start: dt.date, end: dt.date, only_failed: bool) -> list[dt.date]:
-    if not only_failed:
-        return dates_between(start, end)
-    wh = Warehouse.open(settings.warehouse, settings.warehouse_schema)
-    try:
-        steps.prepare_warehouse(wh)
-        return unpublished(wh, start, end)
-    finally:
-        wh.dispose()
 
 
 def _fan_out(ranges: list[tuple[dt.date, dt.date]], params: dict, start: dt.date, end: dt.date) -> RunResult:

@@ -6,10 +6,8 @@ from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger
 
-from flows import steps
-from flows.refresh import RunResult, refresh
-from opsmetrics.settings import Settings, load_settings
-from tasks.warehouse.connect import Warehouse
+from flows.refresh import RunResult, prepared_warehouse, refresh
+from opsmetrics.settings import load_settings
 from tasks.warehouse.ledger import nightly_watermark
 
 MAX_CATCH_UP = 31  # after a longer outage, older nights are a backfill's job
@@ -25,15 +23,6 @@ def catch_up_start(watermark: dt.date | None, last: dt.date) -> dt.date:
     if watermark is None:
         return last
     return min(last, max(watermark + dt.timedelta(days=1), last - dt.timedelta(days=MAX_CATCH_UP - 1)))
-
-
-def _start(settings: Settings, last: dt.date) -> dt.date:
-    wh = Warehouse.open(settings.warehouse, settings.warehouse_schema)
-    try:
-        steps.prepare_warehouse(wh)
-        return catch_up_start(nightly_watermark(wh), last)
-    finally:
-        wh.dispose()
 
 
 @flow(name="nightly_refresh", log_prints=True)
@@ -56,10 +45,12 @@ def nightly_refresh(as_of: dt.date | None = None, config: str | None = None, sou
     """
     settings = load_settings(config, source_dir=source_dir, warehouse=warehouse, business_timezone=timezone,
                              reporting_currency=currency)
-    if as_of:
-        return refresh(settings, as_of, as_of, "nightly_refresh", full_refresh)
-    last = yesterday(settings.business_timezone)
-    start = _start(settings, last)
-    if start < last:
-        get_run_logger().info("catching up %d missed nights: %s … %s", (last - start).days, start, last)
-    return refresh(settings, start, last, "nightly_refresh", full_refresh)
+    with prepared_warehouse(settings) as wh:
+        if as_of:
+            start = last = as_of
+        else:
+            last = yesterday(settings.business_timezone)
+            start = catch_up_start(nightly_watermark(wh), last)
+            if start < last:
+                get_run_logger().info("catching up %d missed nights: %s … %s", (last - start).days, start, last)
+        return refresh(settings, start, last, "nightly_refresh", full_refresh, wh=wh)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -42,19 +44,33 @@ def one_line(exc: BaseException) -> str:
     return text if len(text) <= 500 else text[:497] + "..."
 
 
+@contextmanager
+def prepared_warehouse(settings: Settings) -> Iterator[Warehouse]:
+    """The warehouse, migrated and documented, for a flow that reads the ledger before it refreshes."""
+    wh = Warehouse.open(settings.warehouse, settings.warehouse_schema)
+    try:
+        steps.prepare_warehouse(wh)
+        yield wh
+    finally:
+        wh.dispose()
+
+
 def refresh(settings: Settings, start: dt.date, end: dt.date, flow_name: str, full_refresh: bool = False,
-            part: str | None = None) -> RunResult:
+            part: str | None = None, wh: Warehouse | None = None) -> RunResult:
     """One pass over the sources for the as-of dates start … end. `part` tells the passes of one
-    flow run apart ("2/3"), so each gets its own run_log row."""
+    flow run apart ("2/3"), so each gets its own run_log row. `wh`: a warehouse the caller has
+    opened and prepared (it stays open); without it one is opened and prepared here."""
     log = get_run_logger()
     run_id = str(flow_run.get_id() or uuid.uuid4())
     result = RunResult(f"{run_id}#{part}" if part else run_id, flow_name, start, end)
     started = dt.datetime.now(dt.UTC)
-    wh = Warehouse.open(settings.warehouse, settings.warehouse_schema)
+    own = wh is None
+    wh = wh or Warehouse.open(settings.warehouse, settings.warehouse_schema)
     log.info("%s %s: as of %s … %s, sources %s, warehouse %s", flow_name, result.run_id, start, end,
              ", ".join(settings.sources), wh.url)
     try:
-        steps.prepare_warehouse(wh)
+        if own:
+            steps.prepare_warehouse(wh)
         steps.sync(settings, wh, full_refresh)
         raw = steps.extract(settings, wh)
         staged = steps.stage(raw, settings.reporting_currency)
@@ -74,7 +90,8 @@ def refresh(settings: Settings, start: dt.date, end: dt.date, flow_name: str, fu
         raise
     finally:
         _log_run(wh, result, started, log)
-        wh.dispose()
+        if own:
+            wh.dispose()
 
 
 def _mark_failed(wh: Warehouse, result: RunResult, log) -> None:
