@@ -13,7 +13,7 @@ DATE, TEXT, INTEGER, FLOAT, TIMESTAMP = "date", "text", "integer", "float", "tim
 
 
 @dataclass(frozen=True)
-class Out:
+class OutputColumn:
     name: str
     type: str
     doc: str
@@ -30,7 +30,7 @@ class Table:
     name: str
     doc: str
     key: tuple[str, ...]
-    columns: tuple[Out, ...]
+    columns: tuple[OutputColumn, ...]
     as_of: bool = True  # rows per as_of_date, replaced date by date
 
     @property
@@ -38,46 +38,47 @@ class Table:
         return [c.name for c in self.columns]
 
 
-def _n(name: str, doc: str, unit: str = "count") -> Out:
-    return Out(name, INTEGER, doc, unit)
+def _count(name: str, doc: str, unit: str = "count") -> OutputColumn:
+    return OutputColumn(name, INTEGER, doc, unit)
 
 
-def _money(name: str, doc: str) -> Out:
-    return Out(name, FLOAT, doc, "reporting currency")
+def _money(name: str, doc: str) -> OutputColumn:
+    return OutputColumn(name, FLOAT, doc, "reporting currency")
 
 
-def _share(name: str, doc: str) -> Out:
-    return Out(name, FLOAT, doc, "ratio 0-1")
+def _share(name: str, doc: str) -> OutputColumn:
+    return OutputColumn(name, FLOAT, doc, "ratio 0-1")
 
 
-AS_OF = Out("as_of_date", DATE, "the business date D the row is computed as of", "date")
+AS_OF = OutputColumn("as_of_date", DATE, "the business date D the row is computed as of", "date")
 
 PORTFOLIO_DAILY = Table("portfolio_daily", "the project-wide view, one row per as-of date", ("as_of_date",), (
     AS_OF,
-    _n("leads_created_30d", "leads with date(created_at) in the 30 days ending D"),
-    _n("leads_qualified_30d", "leads with date(qualified_at) in the 30 days ending D"),
+    _count("leads_created_30d", "leads with date(created_at) in the 30 days ending D"),
+    _count("leads_qualified_30d", "leads with date(qualified_at) in the 30 days ending D"),
     _share("lead_qualification_rate_90d", "of the leads created in the 90 days ending D, the share qualified by D"),
     _share("lead_conversion_rate_90d", "of the leads created in the 90 days ending D, the share converted by D"),
-    _n("deals_created_30d", "deals with date(created_at) in the 30 days ending D"),
-    _n("open_pipeline_count", "deals open at D (created by D, not won or lost by D)"),
+    _count("deals_created_30d", "deals with date(created_at) in the 30 days ending D"),
+    _count("open_pipeline_count", "deals open at D (created by D, not won or lost by D)"),
     _money("open_pipeline_amount", "sum of amount of the deals open at D"),
-    _n("deals_won_30d", "deals won in the 30 days ending D"),
+    _count("deals_won_30d", "deals won in the 30 days ending D"),
     _money("bookings_30d", "sum of amount of the deals won in the 30 days ending D"),
     _share("win_rate_90d", "deals won / deals closed (won or lost) in the 90 days ending D"),
-    Out("avg_sales_cycle_days_90d", FLOAT, "mean sales cycle (date(closed_at) - date(created_at)) of the deals won "
+    OutputColumn("avg_sales_cycle_days_90d", FLOAT, "mean sales cycle (date(closed_at) - date(created_at)) of the deals won "
         "in the 90 days ending D", "days"),
-    Out("median_sales_cycle_days_90d", FLOAT, "median sales cycle of the deals won in the 90 days ending D", "days"),
+    OutputColumn("median_sales_cycle_days_90d", FLOAT, "median sales cycle of the deals won in the 90 days ending D",
+                 "days"),
     _money("marketing_spend_30d", "sum of marketing spend with spend_date in the 30 days ending D"),
-    _n("new_customers_30d", "accounts whose first won deal closed in the 30 days ending D"),
+    _count("new_customers_30d", "accounts whose first won deal closed in the 30 days ending D"),
     _money("cac_30d", "customer acquisition cost: marketing_spend_30d / new_customers_30d"),
-    _n("customers_total", "accounts with a deal won by D"),
-    _n("key_accounts_total", "customers with a deal won by D flagged is_key_account"),
+    _count("customers_total", "accounts with a deal won by D"),
+    _count("key_accounts_total", "customers with a deal won by D flagged is_key_account"),
     _share("renewal_rate_90d", "among renewal deals: won / closed in the 90 days ending D"),
-    _n("active_projects", "projects active at D (started, not delivered or cancelled by D; on hold counts)"),
-    _n("projects_delivered_90d", "projects delivered with actual_end_date in the 90 days ending D"),
+    _count("active_projects", "projects active at D (started, not delivered or cancelled by D; on hold counts)"),
+    _count("projects_delivered_90d", "projects delivered with actual_end_date in the 90 days ending D"),
     _share("on_time_delivery_rate_90d", "of those, the share with actual_end_date <= planned_end_date"),
-    _n("milestones_overdue", "milestones overdue at D (due before D, not completed by D) of projects active at D"),
-    Out("hours_30d", FLOAT, "sum of hours of time entries with work_date in the 30 days ending D", "hours"),
+    _count("milestones_overdue", "milestones overdue at D (due before D, not completed by D) of projects active at D"),
+    OutputColumn("hours_30d", FLOAT, "sum of hours of time entries with work_date in the 30 days ending D", "hours"),
     _money("labour_cost_30d", "sum of labour cost (hours x rate) of the same entries"),
     _money("expenses_30d", "sum of expenses with expense_date in the 30 days ending D"),
     _share("delivered_margin_pct_90d", "over projects delivered in the 90 days ending D with a contract value: "
@@ -88,14 +89,14 @@ PROJECT_DAILY = Table(
     "project_daily", "one row per project per as-of date, for projects active, delivered or cancelled at D",
     ("as_of_date", "project_id"), (
         AS_OF,
-        Out("project_id", TEXT, "the project"),
-        Out("account_id", TEXT, "the project's account"),
-        Out("region", TEXT, "region of the project's deal (unknown without a valid deal)"),
-        Out("industry", TEXT, "industry of the project's deal (unknown without a valid deal)"),
-        Out("state", TEXT, "project state at D: active, delivered or cancelled"),
+        OutputColumn("project_id", TEXT, "the project"),
+        OutputColumn("account_id", TEXT, "the project's account"),
+        OutputColumn("region", TEXT, "region of the project's deal (unknown without a valid deal)"),
+        OutputColumn("industry", TEXT, "industry of the project's deal (unknown without a valid deal)"),
+        OutputColumn("state", TEXT, "project state at D: active, delivered or cancelled"),
         _money("contract_value", "amount of the project's deal if that deal is won by D, else null"),
-        Out("sales_cycle_days", INTEGER, "sales cycle of its deal, if won by D", "days"),
-        Out("hours_to_date", FLOAT, "sum of hours with work_date <= D", "hours"),
+        OutputColumn("sales_cycle_days", INTEGER, "sales cycle of its deal, if won by D", "days"),
+        OutputColumn("hours_to_date", FLOAT, "sum of hours with work_date <= D", "hours"),
         _money("labour_cost_to_date", "sum of labour cost of entries with work_date <= D"),
         _money("expenses_to_date", "sum of expenses with expense_date <= D"),
         _money("total_cost_to_date", "labour_cost_to_date + expenses_to_date"),
@@ -104,18 +105,18 @@ PROJECT_DAILY = Table(
         _money("cost_variance", "total_cost_to_date - budget_cost"),
         _money("margin_to_date", "contract_value - total_cost_to_date"),
         _share("margin_pct", "margin_to_date / contract_value"),
-        _n("milestones_total", "the project's milestones"),
-        _n("milestones_completed", "its milestones completed by D"),
-        _n("milestones_overdue", "its milestones overdue at D"),
-        Out("schedule_slip_days", INTEGER, "delivered/cancelled: actual_end_date - planned_end_date; "
+        _count("milestones_total", "the project's milestones"),
+        _count("milestones_completed", "its milestones completed by D"),
+        _count("milestones_overdue", "its milestones overdue at D"),
+        OutputColumn("schedule_slip_days", INTEGER, "delivered/cancelled: actual_end_date - planned_end_date; "
             "active: max(0, D - planned_end_date)", "days"),
-        _n("products_live", "distinct products of its licences live at D"),
-        _n("seats_live", "sum of seats of its licences live at D", "seats"),
-        _n("active_users", "sum of active users at D of its licences live at D", "users"),
+        _count("products_live", "distinct products of its licences live at D"),
+        _count("seats_live", "sum of seats of its licences live at D", "seats"),
+        _count("active_users", "sum of active users at D of its licences live at D", "users"),
         _share("seat_utilization", "active_users / seats_live"),
-        Out("top_product", TEXT, "among live licences, the product with the most active users at D "
+        OutputColumn("top_product", TEXT, "among live licences, the product with the most active users at D "
             "(ties: first by name); null if active_users is 0"),
-        Out("health", TEXT, "active projects only: red if cost_variance > 0, milestones_overdue >= 2 or "
+        OutputColumn("health", TEXT, "active projects only: red if cost_variance > 0, milestones_overdue >= 2 or "
             "schedule_slip_days > 14; else amber if budget_burn > 0.9, milestones_overdue = 1 or "
             "schedule_slip_days > 0; else green"),
     ))
@@ -124,11 +125,11 @@ FUNNEL_BY_CHANNEL_DAILY = Table(
     "funnel_by_channel_daily", "which channels bring customers; one row per as-of date per channel (all eight)",
     ("as_of_date", "channel"), (
         AS_OF,
-        Out("channel", TEXT, "lead channel"),
-        _n("leads_90d", "leads of the channel created in the 90 days ending D (the cohort)"),
-        _n("qualified_90d", "of the cohort, leads qualified by D"),
-        _n("converted_90d", "of the cohort, leads converted by D"),
-        _n("won_90d", "of the cohort, leads with a valid deal won by D"),
+        OutputColumn("channel", TEXT, "lead channel"),
+        _count("leads_90d", "leads of the channel created in the 90 days ending D (the cohort)"),
+        _count("qualified_90d", "of the cohort, leads qualified by D"),
+        _count("converted_90d", "of the cohort, leads converted by D"),
+        _count("won_90d", "of the cohort, leads with a valid deal won by D"),
         _money("spend_90d", "sum of the channel's spend with spend_date in the 90 days ending D"),
         _money("cost_per_lead_90d", "spend_90d / leads_90d"),
         _money("cost_per_win_90d", "spend_90d / won_90d"),
@@ -138,34 +139,34 @@ SEGMENT_DAILY = Table(
     "segment_daily", "regional and industry character; one row per as-of date per segment of the deals that "
     "exist by D", ("as_of_date", "dimension", "segment"), (
         AS_OF,
-        Out("dimension", TEXT, "region or industry"),
-        Out("segment", TEXT, "a value of the dimension among the valid deals that exist by D"),
+        OutputColumn("dimension", TEXT, "region or industry"),
+        OutputColumn("segment", TEXT, "a value of the dimension among the valid deals that exist by D"),
         _money("bookings_90d", "sum of amount of the segment's deals won in the 90 days ending D"),
         _share("win_rate_90d", "the segment's deals won / closed in the 90 days ending D"),
         _money("open_pipeline_amount", "sum of amount of the segment's deals open at D"),
-        _n("customers_total", "distinct account_id of the segment's deals won by D"),
-        _n("active_projects", "projects active at D whose segment (that of their deal) is this one"),
+        _count("customers_total", "distinct account_id of the segment's deals won by D"),
+        _count("active_projects", "projects active at D whose segment (that of their deal) is this one"),
     ))
 
 REVIEW_CHANGES = Table(
     "review_changes", "week over week, for the review meeting; one row per as-of date per portfolio metric",
     ("as_of_date", "metric"), (
         AS_OF,
-        Out("metric", TEXT, "a column of portfolio_daily"),
-        Out("value", FLOAT, "the metric as of D"),
-        Out("value_7d_ago", FLOAT, "the metric as of D - 7"),
-        Out("change", FLOAT, "value - value_7d_ago"),
+        OutputColumn("metric", TEXT, "a column of portfolio_daily"),
+        OutputColumn("value", FLOAT, "the metric as of D"),
+        OutputColumn("value_7d_ago", FLOAT, "the metric as of D - 7"),
+        OutputColumn("change", FLOAT, "value - value_7d_ago"),
         _share("change_pct", "change / abs(value_7d_ago)"),
     ))
 
 EFFORT_WEEKLY = Table(
     "effort_weekly", "who spent how long in which phase, per week (all valid time entries, not as-of)",
     ("week_start", "project_id", "role", "phase"), (
-        Out("week_start", DATE, "the Monday of work_date", "date"),
-        Out("project_id", TEXT, "the project"),
-        Out("role", TEXT, "role of the person who logged the hours"),
-        Out("phase", TEXT, "project phase"),
-        Out("hours", FLOAT, "sum of hours", "hours"),
+        OutputColumn("week_start", DATE, "the Monday of work_date", "date"),
+        OutputColumn("project_id", TEXT, "the project"),
+        OutputColumn("role", TEXT, "role of the person who logged the hours"),
+        OutputColumn("phase", TEXT, "project phase"),
+        OutputColumn("hours", FLOAT, "sum of hours", "hours"),
         _money("labour_cost", "sum of labour cost (hours x rate)"),
     ), as_of=False)
 
@@ -175,34 +176,34 @@ MARTS: dict[str, Table] = {t.name: t for t in (PORTFOLIO_DAILY, PROJECT_DAILY, F
 
 QUARANTINE = Table(
     "quarantine", "rejected source rows; a run replaces the rows of the entities it read", (), (
-        Out("run_id", TEXT, "the run that read the row"),
-        Out("entity", TEXT, "source entity"),
-        Out("record_id", TEXT, "the row's key (a composite key joined with |)"),
-        Out("rule", TEXT, "the first rule the row broke"),
-        Out("detail", TEXT, "where the row is and every rule it broke, with the offending value"),
-        Out("record", TEXT, "the raw row as JSON"),
-        Out("quarantined_at", TIMESTAMP, "when the run wrote it (UTC)"),
+        OutputColumn("run_id", TEXT, "the run that read the row"),
+        OutputColumn("entity", TEXT, "source entity"),
+        OutputColumn("record_id", TEXT, "the row's key (a composite key joined with |)"),
+        OutputColumn("rule", TEXT, "the first rule the row broke"),
+        OutputColumn("detail", TEXT, "where the row is and every rule it broke, with the offending value"),
+        OutputColumn("record", TEXT, "the raw row as JSON"),
+        OutputColumn("quarantined_at", TIMESTAMP, "when the run wrote it (UTC)"),
     ), as_of=False)
 
 
-def _entity_counts() -> tuple[Out, ...]:
+def _entity_counts() -> tuple[OutputColumn, ...]:
     from schemas.sources import ENTITIES
 
     what = {"read": "rows read", "quarantined": "rows quarantined",
             "superseded": "older versions of a key, left out", "collapsed": "identical copies collapsed"}
-    return tuple(_n(f"{e}_{k}", f"{e}: {text}", "rows") for e in ENTITIES for k, text in what.items())
+    return tuple(_count(f"{e}_{k}", f"{e}: {text}", "rows") for e in ENTITIES for k, text in what.items())
 
 
 RUN_LOG = Table(
     "run_log", "one row per run, failed ones included", ("run_id",), (
-        Out("run_id", TEXT, "the Prefect flow run id"),
-        Out("flow", TEXT, "nightly_refresh or backfill"),
-        Out("as_of_start", DATE, "first as-of date of the run", "date"),
-        Out("as_of_end", DATE, "last as-of date of the run", "date"),
-        Out("started_at", TIMESTAMP, "UTC"),
-        Out("finished_at", TIMESTAMP, "UTC"),
-        Out("status", TEXT, "completed or failed"),
-        Out("message", TEXT, "what the run did, or the one-line reason it failed"),
+        OutputColumn("run_id", TEXT, "the Prefect flow run id"),
+        OutputColumn("flow", TEXT, "nightly_refresh or backfill"),
+        OutputColumn("as_of_start", DATE, "first as-of date of the run", "date"),
+        OutputColumn("as_of_end", DATE, "last as-of date of the run", "date"),
+        OutputColumn("started_at", TIMESTAMP, "UTC"),
+        OutputColumn("finished_at", TIMESTAMP, "UTC"),
+        OutputColumn("status", TEXT, "completed or failed"),
+        OutputColumn("message", TEXT, "what the run did, or the one-line reason it failed"),
         *_entity_counts(),
     ), as_of=False)
 
@@ -210,11 +211,11 @@ PARTITION_RUNS = Table(
     "partition_runs", "the ledger of as-of dates: which run of which flow last wrote each date, and how it ended",
     ("as_of_date", "flow"), (
         AS_OF,
-        Out("flow", TEXT, "nightly_refresh or backfill"),
-        Out("run_id", TEXT, "the flow run that last tried the date"),
-        Out("status", TEXT, "published, or failed when no run of this flow has published the date yet"),
-        Out("finished_at", TIMESTAMP, "when that run published or failed (UTC)"),
-        Out("worker", TEXT, "the worker (or host:process) that ran it"),
+        OutputColumn("flow", TEXT, "nightly_refresh or backfill"),
+        OutputColumn("run_id", TEXT, "the flow run that last tried the date"),
+        OutputColumn("status", TEXT, "published, or failed when no run of this flow has published the date yet"),
+        OutputColumn("finished_at", TIMESTAMP, "when that run published or failed (UTC)"),
+        OutputColumn("worker", TEXT, "the worker (or host:process) that ran it"),
     ), as_of=False)
 
 OPERATIONAL: dict[str, Table] = {t.name: t for t in (QUARANTINE, RUN_LOG, PARTITION_RUNS)}
@@ -222,10 +223,10 @@ OPERATIONAL: dict[str, Table] = {t.name: t for t in (QUARANTINE, RUN_LOG, PARTIT
 METRIC_DICTIONARY = Table(
     "metric_dictionary", "what every column of the output tables means: definition and unit, from METRICS.md",
     ("table_name", "column_name"), (
-        Out("table_name", TEXT, "an output table"),
-        Out("column_name", TEXT, "one of its columns"),
-        Out("definition", TEXT, "what the column holds"),
-        Out("unit", TEXT, "count, ratio 0-1, reporting currency, days, …"),
+        OutputColumn("table_name", TEXT, "an output table"),
+        OutputColumn("column_name", TEXT, "one of its columns"),
+        OutputColumn("definition", TEXT, "what the column holds"),
+        OutputColumn("unit", TEXT, "count, ratio 0-1, reporting currency, days, …"),
     ), as_of=False)
 
 DOCUMENTATION: dict[str, Table] = {METRIC_DICTIONARY.name: METRIC_DICTIONARY}

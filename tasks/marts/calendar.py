@@ -1,15 +1,18 @@
-"""Dates as day numbers, and the one primitive every as-of metric is built on.
+"""As-of dates as day numbers, and the few ways a fact counts toward them.
 
-Every figure of METRICS.md is a sum, over facts, of a value that counts toward an *interval* of
-as-of dates: a lead created on day c counts in W30 for D ∈ [c, c+29]; a deal is open for
-D ∈ [created, closed−1]; a customer counts for D ∈ [first win, ∞). `spread` adds each fact's
-weight over its interval with a difference array and one cumulative sum, so N as-of dates cost one
-pass over the facts, not N recomputations.
+Every figure of METRICS.md is, for each as-of date D, a count or a sum over the facts that count
+at D, and each fact counts on an interval of as-of dates, its `Span`: a lead created on day c is
+in W30 for D ∈ [c, c+29]; a deal is open for D ∈ [created, closed−1]; a customer counts from its
+first win on. The functions below add every fact's span with a difference array and one cumulative
+sum, so N as-of dates cost one pass over the facts, not N recomputations.
+
+They return one value per as-of date (1-D), or with `by` one row per group ((groups × dates)).
 """
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -28,6 +31,10 @@ class Grid:
     @classmethod
     def between(cls, start: dt.date, end: dt.date) -> Grid:
         return cls(to_day(start), (end - start).days + 1)
+
+    @property
+    def last(self) -> int:
+        return self.first + self.n - 1
 
     @property
     def days(self) -> np.ndarray:
@@ -59,33 +66,140 @@ def days_of(values: pd.Series, tz: str | None = None) -> np.ndarray:
     return out
 
 
-def spread(lo: np.ndarray, hi: np.ndarray, grid: Grid, weight: np.ndarray | float = 1.0,
-           group: np.ndarray | None = None, n_groups: int = 1) -> np.ndarray:
-    """Σ weight of the facts whose interval [lo, hi] (inclusive) holds D, for every D of the grid.
+# --------------------------------------------------------------------------- spans: when a fact counts
 
-    Returns an array (n_groups, grid.n); `group` gives each fact's row (0 … n_groups−1).
-    """
-    lo = np.maximum(np.asarray(lo, dtype="int64"), grid.first) - grid.first
-    hi = np.minimum(np.asarray(hi, dtype="int64"), grid.first + grid.n - 1) - grid.first
-    weight = np.broadcast_to(np.asarray(weight, dtype="float64"), lo.shape)
-    group = np.zeros(lo.shape, dtype="int64") if group is None else np.asarray(group, dtype="int64")
-    keep = lo <= hi
-    diff = np.zeros((n_groups, grid.n + 1))
-    np.add.at(diff, (group[keep], lo[keep]), weight[keep])
-    np.add.at(diff, (group[keep], hi[keep] + 1), -weight[keep])
-    return np.cumsum(diff, axis=1)[:, : grid.n]
+class Span(NamedTuple):
+    """The as-of dates D on which each fact counts: first ≤ D ≤ last (one entry per fact; a fact
+    whose first is NEVER never counts)."""
+
+    first: np.ndarray
+    last: np.ndarray
 
 
-def count(lo: np.ndarray, hi: np.ndarray, grid: Grid, group: np.ndarray | None = None,
-          n_groups: int = 1) -> np.ndarray:
-    """Like `spread` with weight 1, as integers."""
-    return np.rint(spread(lo, hi, grid, 1.0, group, n_groups)).astype("int64")
-
-
-def window(day: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """The as-of dates whose window Wn holds `day`: [day, day + n − 1]."""
+def in_window(day, n: int) -> Span:
+    """A fact dated `day` is in Wn (the n days ending D) for D ∈ [day, day + n − 1]."""
     day = np.asarray(day, dtype="int64")
-    return day, day + (n - 1)
+    return Span(day, day + (n - 1))
+
+
+def from_day(day) -> Span:
+    """A fact dated `day` counts from that day on ("by D", "to date": day ≤ D)."""
+    day = np.asarray(day, dtype="int64")
+    return Span(day, np.full(day.shape, NEVER))
+
+
+def overlap(a: Span, b: Span) -> Span:
+    """The dates on which a fact counts under both spans (e.g. overdue *and* its project active)."""
+    return Span(np.maximum(a.first, b.first), np.minimum(a.last, b.last))
+
+
+def holds_at(span: Span, grid: Grid) -> np.ndarray:
+    """Whether each fact counts at each D: a (facts × dates) boolean matrix."""
+    days = grid.days[None, :]
+    return (days >= np.asarray(span.first)[:, None]) & (days <= np.asarray(span.last)[:, None])
+
+
+@dataclass(frozen=True)
+class Groups:
+    """Which output row (0 … n−1) each fact adds to; −1 for a fact that belongs to none."""
+
+    codes: np.ndarray
+    n: int
+
+    @classmethod
+    def of(cls, values: pd.Series, labels) -> Groups:
+        """Each value's position among `labels` (which must be distinct)."""
+        position = pd.Series(np.arange(len(labels)), index=labels)
+        return cls(values.map(position).fillna(-1).astype("int64").to_numpy(), len(labels))
+
+
+# --------------------------------------------------------------------------- counts and sums per as-of date
+
+def count_per_day(span: Span, grid: Grid, by: Groups | None = None) -> np.ndarray:
+    """How many facts count at each D (integers)."""
+    return np.rint(raw_total_per_day(span, 1.0, grid, by)).astype("int64")
+
+
+def sum_per_day(span: Span, value, grid: Grid, by: Groups | None = None) -> np.ndarray:
+    """Σ value of the facts that count at each D; exactly 0 where none does.
+
+    A difference array adds and removes each value, so an emptied interval can keep a rounding
+    residue (1e-10); counting the same facts says where the sum is over no rows at all, which
+    METRICS.md says is 0.
+    """
+    return np.where(count_per_day(span, grid, by) > 0, raw_total_per_day(span, value, grid, by), 0.0)
+
+
+def raw_total_per_day(span: Span, value, grid: Grid, by: Groups | None = None) -> np.ndarray:
+    """Σ value as the difference array gives it, rounding residue included: `sum_per_day` unless
+    the sum must be zeroed by another count than its own facts'."""
+    first = np.maximum(np.asarray(span.first, dtype="int64"), grid.first) - grid.first
+    last = np.minimum(np.asarray(span.last, dtype="int64"), grid.last) - grid.first
+    value = np.broadcast_to(np.asarray(value, dtype="float64"), first.shape)
+    group = np.zeros(first.shape, dtype="int64") if by is None else by.codes
+    keep = (first <= last) & (group >= 0)
+    diff = np.zeros((1 if by is None else by.n, grid.n + 1))
+    np.add.at(diff, (group[keep], first[keep]), value[keep])
+    np.add.at(diff, (group[keep], last[keep] + 1), -value[keep])
+    total = np.cumsum(diff, axis=1)[:, : grid.n]
+    return total[0] if by is None else total
+
+
+def count_in_window(day, n: int, grid: Grid, by: Groups | None = None) -> np.ndarray:
+    """How many facts are dated in Wn, per D."""
+    return count_per_day(in_window(day, n), grid, by)
+
+
+def sum_in_window(day, value, n: int, grid: Grid, by: Groups | None = None) -> np.ndarray:
+    """Σ value of the facts dated in Wn, per D; exactly 0 over no rows."""
+    return sum_per_day(in_window(day, n), value, grid, by)
+
+
+def mean_in_window(day, value, n: int, grid: Grid) -> np.ndarray:
+    """Mean value of the facts dated in Wn, per D (null over no rows)."""
+    return ratio(sum_in_window(day, value, n, grid), count_in_window(day, n, grid))
+
+
+def median_in_window(day, value, n: int, grid: Grid) -> np.ndarray:
+    """Median value of the facts dated in Wn, per D (null over no rows).
+
+    A median does not add up like a sum: every (fact, D) pair, at most n per fact, is listed once
+    and sorted by D then value, so each D's values form a sorted run whose middle is read off.
+    """
+    span = in_window(day, n)
+    first = np.maximum(span.first, grid.first) - grid.first
+    length = np.maximum(np.minimum(span.last, grid.last) - grid.first - first + 1, 0)
+    fact = np.repeat(np.arange(len(first)), length)
+    step = np.arange(len(fact)) - np.repeat(np.cumsum(length) - length, length)  # 0, 1, … within each fact
+    date, values = first[fact] + step, np.asarray(value, dtype="float64")[fact]
+    values = values[np.lexsort((values, date))]
+    size = np.bincount(date, minlength=grid.n)
+    start = np.cumsum(size) - size
+    out = np.full(grid.n, np.nan)
+    some = size > 0
+    # the two middle values (the same one for an odd count), averaged as numpy's median does
+    lower, upper = start[some] + (size[some] - 1) // 2, start[some] + size[some] // 2
+    out[some] = (values[lower] + values[upper]) / 2
+    return out
+
+
+def count_to_date(day, grid: Grid, by: Groups | None = None) -> np.ndarray:
+    """How many facts are dated on or before D ("by D")."""
+    return count_per_day(from_day(day), grid, by)
+
+
+def sum_to_date(day, value, grid: Grid, by: Groups | None = None) -> np.ndarray:
+    """Σ value of the facts dated on or before D ("to date"); exactly 0 over no rows."""
+    return sum_per_day(from_day(day), value, grid, by)
+
+
+def count_cohort_reaching(created, reached, n: int, grid: Grid, by: Groups | None = None) -> np.ndarray:
+    """Of the cohort created in Wn, how many have reached a step (qualified, converted, won) by D.
+
+    A member counts from the later of its creation and its step to the end of its Wn.
+    """
+    created = np.asarray(created, dtype="int64")
+    return count_per_day(overlap(in_window(created, n), from_day(reached)), grid, by)
 
 
 def ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -94,12 +208,3 @@ def ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     out = np.full(np.broadcast(num, den).shape, np.nan)
     np.divide(num, den, out=out, where=(den != 0) & ~np.isnan(den))
     return out
-
-
-def sum_where(total: np.ndarray, n: np.ndarray) -> np.ndarray:
-    """A money sum, exactly 0 where no fact contributes.
-
-    A difference array adds and removes each weight, so an emptied window can keep a rounding
-    residue (1e-10); the matching count says when the sum is over no rows at all.
-    """
-    return np.where(n > 0, total, 0.0)

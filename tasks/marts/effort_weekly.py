@@ -8,9 +8,9 @@ from tasks.marts.facts import Facts
 
 
 def effort_weekly(facts: Facts) -> pd.DataFrame:
-    e = facts.entries
-    week = (e["work_date"] - pd.to_timedelta(e["work_date"].dt.day_of_week, unit="D")).dt.date
-    out = (e.assign(week_start=week)
+    entries = facts.entries
+    monday = entries["work_date"] - pd.to_timedelta(entries["work_date"].dt.day_of_week, unit="D")
+    out = (entries.assign(week_start=monday.dt.date)
            .groupby(["week_start", "project_id", "role", "phase"], as_index=False)
-           .agg(hours=("hours", "sum"), labour_cost=("cost", "sum")))
+           .agg(hours=("hours", "sum"), labour_cost=("labour_cost", "sum")))
     return out[EFFORT_WEEKLY.names]

@@ -6,34 +6,31 @@ import pandas as pd
 
 from schemas.sources import CHANNELS
 from schemas.tables import FUNNEL_BY_CHANNEL_DAILY
-from tasks.marts.calendar import Grid, count, ratio, spread, sum_where, window
+from tasks.marts.calendar import Grid, Groups, count_cohort_reaching, count_in_window, ratio, sum_in_window
 from tasks.marts.facts import Facts
 
 
 def funnel_by_channel_daily(facts: Facts, grid: Grid) -> pd.DataFrame:
     leads, spend = facts.leads, facts.spend
-    code = {c: i for i, c in enumerate(CHANNELS)}
-    g, n = leads["channel"].map(code).to_numpy(), len(CHANNELS)
-    c = leads["created"].to_numpy()
+    channel_of_lead, channel_of_spend = Groups.of(leads["channel"], CHANNELS), Groups.of(spend["channel"], CHANNELS)
+    created = leads["created_day"]
 
-    def cohort_by(event: str) -> np.ndarray:
-        # a cohort lead counts from the later of its creation and the event to the end of its W90
-        return count(np.maximum(c, leads[event].to_numpy()), c + 89, grid, g, n)
+    def cohort_reaching(step_day: str) -> np.ndarray:
+        return count_cohort_reaching(created, leads[step_day], 90, grid, channel_of_lead)
 
-    cohort = count(*window(c, 90), grid, g, n)
-    won = cohort_by("won")
-    sg = spend["channel"].map(code).to_numpy()
-    spend_90 = sum_where(spread(*window(spend["day"], 90), grid, spend["amount"].to_numpy(), sg, n),
-                         count(*window(spend["day"], 90), grid, sg, n))
+    leads_90d = count_in_window(created, 90, grid, channel_of_lead)
+    won_90d = cohort_reaching("won_day")
+    spend_90d = sum_in_window(spend["day"], spend["amount"], 90, grid, channel_of_spend)
+    # (channels × dates) matrices, raveled channel by channel
     out = pd.DataFrame({
-        "as_of_date": np.tile(grid.dates.date, n),
+        "as_of_date": np.tile(grid.dates.date, len(CHANNELS)),
         "channel": np.repeat(CHANNELS, grid.n),
-        "leads_90d": cohort.ravel(),
-        "qualified_90d": cohort_by("qualified").ravel(),
-        "converted_90d": cohort_by("converted").ravel(),
-        "won_90d": won.ravel(),
-        "spend_90d": spend_90.ravel(),
-        "cost_per_lead_90d": ratio(spend_90, cohort).ravel(),
-        "cost_per_win_90d": ratio(spend_90, won).ravel(),
+        "leads_90d": leads_90d.ravel(),
+        "qualified_90d": cohort_reaching("qualified_day").ravel(),
+        "converted_90d": cohort_reaching("converted_day").ravel(),
+        "won_90d": won_90d.ravel(),
+        "spend_90d": spend_90d.ravel(),
+        "cost_per_lead_90d": ratio(spend_90d, leads_90d).ravel(),
+        "cost_per_win_90d": ratio(spend_90d, won_90d).ravel(),
     })
     return out.sort_values(["as_of_date", "channel"], ignore_index=True)[FUNNEL_BY_CHANNEL_DAILY.names]

@@ -1,5 +1,6 @@
 """funnel_by_channel_daily against ../shared/spec/METRICS.md: every expected value is worked out by
-hand from the definitions (not from the implementation), with the arithmetic in a comment.
+hand from the definitions (not from the implementation), with the arithmetic in a comment. The
+datasets are typed valid rows; one test goes through staging, end to end.
 
 W90 ending 2026-04-10 = 2026-01-11 ... 2026-04-10 (2026-04-10 - 89 days);
 W90 ending 2026-04-11 = 2026-01-12 ... 2026-04-11.
@@ -10,16 +11,18 @@ import datetime as dt
 
 import pandas as pd
 import pytest
-from builders import as_date, as_of_dates, dataset, marts
+from builders import as_date, as_of, as_of_dates, dataset, valid_dataset
 
 from tasks.marts.build import build_marts
+from tasks.marts.facts import build_facts
+from tasks.marts.funnel_by_channel_daily import funnel_by_channel_daily
 from tasks.staging.stage import stage_sources
 
 CHANNELS = {"website", "paid_ads", "content", "event", "partner", "outbound", "referral", "other"}
 
 
-def funnel(raw, start, end=None, tz="UTC") -> pd.DataFrame:
-    return marts(raw, start, end, tz)["funnel_by_channel_daily"]
+def funnel(valid, start, end=None, tz="UTC") -> pd.DataFrame:
+    return funnel_by_channel_daily(build_facts(valid, tz), as_of(start, end))
 
 
 def row(frame: pd.DataFrame, day, channel: str) -> pd.Series:
@@ -73,7 +76,7 @@ def _funnel_dataset():
         {"channel": "paid_ads", "spend_date": "2026-03-01", "amount": "40"},
         {"channel": "event", "spend_date": "2026-02-01", "amount": "75"},      # spend, no leads
     ]
-    return dataset(leads=leads, deals=deals, marketing_spend=spend)
+    return valid_dataset(leads=leads, deals=deals, marketing_spend=spend)
 
 
 def test_funnel_cohort_on_one_date():
@@ -131,7 +134,7 @@ def test_funnel_cohort_moves_with_the_date():
 
 
 def test_funnel_all_channels_with_no_data():
-    out = funnel(dataset(), "2026-01-01", "2026-01-02")
+    out = funnel(valid_dataset(), "2026-01-01", "2026-01-02")
     assert len(out) == 16  # 8 channels x 2 dates
     for day in ("2026-01-01", "2026-01-02"):
         assert set(out.loc[as_of_dates(out) == as_date(day), "channel"]) == CHANNELS
@@ -142,7 +145,7 @@ def test_funnel_all_channels_with_no_data():
 
 def test_funnel_uses_business_time_zone_dates():
     # Asia/Shanghai is UTC+8. D = 04-10, W90 = 01-11 ... 04-10 (local dates)
-    raw = dataset(
+    valid = valid_dataset(
         leads=[
             # created 01-10T20:00Z = 01-11 04:00 local: in the cohort (in UTC it would be 01-10, outside)
             # qualified 04-10T17:00Z = 04-11 01:00 local: not qualified by D (in UTC it would be)
@@ -154,7 +157,7 @@ def test_funnel_uses_business_time_zone_dates():
         deals=[won_deal("tz1", "2026-04-10T15:00:00Z", "d-tz1")],
         marketing_spend=[{"channel": "website", "spend_date": "2026-04-10", "amount": "60"}],  # a date: as is
     )
-    w = row(funnel(raw, "2026-04-10", tz="Asia/Shanghai"), "2026-04-10", "website")
+    w = row(funnel(valid, "2026-04-10", tz="Asia/Shanghai"), "2026-04-10", "website")
     assert w["leads_90d"] == 1  # tz1 only
     assert w["qualified_90d"] == 0
     assert w["converted_90d"] == 0
@@ -165,6 +168,7 @@ def test_funnel_uses_business_time_zone_dates():
 
 
 def test_funnel_won_needs_a_valid_deal():
+    # end to end (raw text -> staging -> marts)
     # a won deal that is quarantined (won without closed_at breaks "closed_at set iff won/lost")
     # does not make its lead won; only the valid one counts
     raw = dataset(

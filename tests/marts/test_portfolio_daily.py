@@ -1,4 +1,5 @@
-"""portfolio_daily against METRICS.md, on small hand-built datasets.
+"""portfolio_daily against METRICS.md, on small hand-built datasets of typed valid rows (one test
+goes through staging, end to end).
 
 Every expected value below is worked out by hand from the definitions in
 /work/shared/spec/METRICS.md (not from the implementation); the comment next to each
@@ -18,7 +19,10 @@ import datetime as dt
 
 import pandas as pd
 import pytest
-from builders import PORTFOLIO_METRICS, dataset, marts
+from builders import PORTFOLIO_METRICS, as_of, dataset, marts, valid_dataset
+
+from tasks.marts.facts import build_facts
+from tasks.marts.portfolio_daily import portfolio_daily
 
 METRICS = PORTFOLIO_METRICS
 COUNTS = ["leads_created_30d", "leads_qualified_30d", "deals_created_30d", "open_pipeline_count",
@@ -40,7 +44,12 @@ def ts(day: str, time: str = "12:00:00") -> str:
     return f"{day}T{time}Z"
 
 
-def portfolio(raw, start: str, end: str | None = None, tz: str = "UTC") -> pd.DataFrame:
+def portfolio(valid, start: str, end: str | None = None, tz: str = "UTC") -> pd.DataFrame:
+    return portfolio_daily(build_facts(valid, tz), as_of(start, end)).set_index("as_of_date")
+
+
+def staged_portfolio(raw, start: str, end: str | None = None, tz: str = "UTC") -> pd.DataFrame:
+    """From raw text rows, through staging (Great Expectations) and every mart."""
     return marts(raw, start, end, tz)["portfolio_daily"].set_index("as_of_date")
 
 
@@ -65,8 +74,7 @@ def lost(closed: str, created: str = "2025-06-01T00:00:00Z", **kw) -> dict:
 
 
 def test_one_row_per_date_with_the_catalogue_columns():
-    p = marts(dataset(), "2026-02-20", "2026-02-26")[
-        "portfolio_daily"]
+    p = portfolio_daily(build_facts(valid_dataset(), "UTC"), as_of("2026-02-20", "2026-02-26"))
     assert list(p.columns) == ["as_of_date"] + METRICS
     # as-of dates start..end inclusive, one row each: 02-20 .. 02-26 = 7 rows
     assert list(p["as_of_date"]) == [d("2026-02-20") + dt.timedelta(days=i) for i in range(7)]
@@ -75,7 +83,7 @@ def test_one_row_per_date_with_the_catalogue_columns():
 def test_empty_sources_sums_and_counts_are_zero_ratios_and_means_null():
     # no rows at all: "a sum over no rows is 0; a mean or median over no rows is null";
     # every ratio has a zero (or null) denominator -> null
-    p = portfolio(dataset(), "2026-02-24")
+    p = portfolio(valid_dataset(), "2026-02-24")
     row = p.loc[d("2026-02-24")]
     for m in COUNTS:
         assert row[m] == 0, m
@@ -86,7 +94,7 @@ def test_empty_sources_sums_and_counts_are_zero_ratios_and_means_null():
 
 
 def test_counts_are_integers():
-    p = portfolio(dataset(leads=[{"created_at": ts("2026-02-01")}]), "2026-02-24")
+    p = portfolio(valid_dataset(leads=[{"created_at": ts("2026-02-01")}]), "2026-02-24")
     for m in COUNTS:
         assert pd.api.types.is_integer_dtype(p[m]), (m, p[m].dtype)
 
@@ -96,48 +104,48 @@ def test_counts_are_integers():
 
 
 def test_leads_created_30d_window_boundaries_and_backfill():
-    raw = dataset(leads=[
+    valid = valid_dataset(leads=[
         {"created_at": ts("2026-01-25", "23:59:59")},  # L1
         {"created_at": ts("2026-01-26", "00:00:00")},  # L2
         {"created_at": ts("2026-02-24", "23:59:59")},  # L3
         {"created_at": ts("2026-02-25", "00:00:00")},  # L4
     ])
-    p = portfolio(raw, "2026-02-24", "2026-02-25")
+    p = portfolio(valid, "2026-02-24", "2026-02-25")
     # W30 ending 02-24 = 01-26..02-24: L2, L3 in; L1 (01-25) one day out; L4 (02-25) after D -> 2
     assert value(p, "2026-02-24", "leads_created_30d") == 2
     # W30 ending 02-25 = 01-27..02-25: L3, L4 in; L2 (01-26) now one day out -> 2
     assert value(p, "2026-02-25", "leads_created_30d") == 2
     # the fact dated 02-25 must not count for 02-24 even though both are in one run
-    p1 = portfolio(raw, "2026-02-24")
+    p1 = portfolio(valid, "2026-02-24")
     assert value(p1, "2026-02-24", "leads_created_30d") == 2
 
 
 def test_leads_created_30d_event_date_in_business_time_zone():
-    raw = dataset(leads=[
+    valid = valid_dataset(leads=[
         {"created_at": "2026-03-01T23:30:00Z"},        # Shanghai: 2026-03-02 07:30
         {"created_at": "2026-03-01T15:59:00Z"},        # Shanghai: 2026-03-01 23:59
         {"created_at": "2026-03-02T00:30:00+08:00"},   # = 2026-03-01T16:30Z; Shanghai 03-02
         {"created_at": "2026-03-01T20:00:00"},         # no offset = UTC; Shanghai 03-02 04:00
     ])
-    sh = portfolio(raw, "2026-03-01", "2026-03-02", tz="Asia/Shanghai")
+    sh = portfolio(valid, "2026-03-01", "2026-03-02", tz="Asia/Shanghai")
     # in Shanghai only the 15:59Z lead is dated 03-01 -> 1 at D=03-01; all four by 03-02 -> 4
     assert value(sh, "2026-03-01", "leads_created_30d") == 1
     assert value(sh, "2026-03-02", "leads_created_30d") == 4
-    utc = portfolio(raw, "2026-03-01", tz="UTC")
+    utc = portfolio(valid, "2026-03-01", tz="UTC")
     # in UTC all four are dated 03-01 (the +08:00 one is 03-01T16:30Z)
     assert value(utc, "2026-03-01", "leads_created_30d") == 4
 
 
 def test_leads_qualified_30d_counts_by_qualified_date_not_created_date():
     old = "2025-10-01T00:00:00Z"  # created long before the window
-    raw = dataset(leads=[
+    valid = valid_dataset(leads=[
         {"created_at": old, "qualified_at": ts("2026-01-25")},  # Q1: one day before W30
         {"created_at": old, "qualified_at": ts("2026-01-26")},  # Q2: first day of W30
         {"created_at": old, "qualified_at": ts("2026-02-24")},  # Q3: D
         {"created_at": old, "qualified_at": ts("2026-02-25")},  # Q4: after D
         {"created_at": ts("2026-02-10")},                       # not qualified
     ])
-    p = portfolio(raw, "2026-02-24", "2026-02-25")
+    p = portfolio(valid, "2026-02-24", "2026-02-25")
     # W30 ending 02-24 = 01-26..02-24: Q2, Q3 -> 2
     assert value(p, "2026-02-24", "leads_qualified_30d") == 2
     # W30 ending 02-25 = 01-27..02-25: Q3, Q4 -> 2 ; leads_created_30d there: only the 02-10 lead -> 1
@@ -146,7 +154,7 @@ def test_leads_qualified_30d_counts_by_qualified_date_not_created_date():
 
 
 def test_lead_qualification_rate_90d_cohort_created_in_w90_qualified_by_d():
-    raw = dataset(leads=[
+    valid = valid_dataset(leads=[
         {"created_at": ts("2026-01-31"), "qualified_at": ts("2026-02-05")},  # C1 in cohort, qualified
         {"created_at": ts("2026-03-01"), "qualified_at": ts("2026-05-01")},  # C2 in cohort, qualified after D
         {"created_at": ts("2026-03-10")},                                    # C3 in cohort, never
@@ -154,7 +162,7 @@ def test_lead_qualification_rate_90d_cohort_created_in_w90_qualified_by_d():
         {"created_at": ts("2026-01-30"), "qualified_at": ts("2026-02-01")},  # out: created one day before W90
         {"created_at": ts("2026-05-01"), "qualified_at": ts("2026-05-01")},  # out: created after D
     ])
-    p = portfolio(raw, "2026-04-30", "2026-05-01")
+    p = portfolio(valid, "2026-04-30", "2026-05-01")
     # W90 ending 04-30 = 01-31..04-30: cohort C1, C2, C3, C4 = 4; qualified by 04-30: C1, C4 = 2 -> 2/4
     assert value(p, "2026-04-30", "lead_qualification_rate_90d") == pytest.approx(0.5)
     # W90 ending 05-01 = 02-01..05-01: cohort C2, C3, C4, the 05-01 lead = 4 (C1 created 01-31 is out);
@@ -163,10 +171,10 @@ def test_lead_qualification_rate_90d_cohort_created_in_w90_qualified_by_d():
 
 
 def test_lead_rates_zero_numerator_is_zero_and_empty_cohort_is_null():
-    raw = dataset(leads=[{"created_at": ts("2026-03-01")}, {"created_at": ts("2025-12-01"),
+    valid = valid_dataset(leads=[{"created_at": ts("2026-03-01")}, {"created_at": ts("2025-12-01"),
                                                              "qualified_at": ts("2026-03-02"),
                                                              "converted_at": ts("2026-03-03")}])
-    p = portfolio(raw, "2026-02-28", "2026-04-30")
+    p = portfolio(valid, "2026-02-28", "2026-04-30")
     # D=02-28: W90 = 2025-12-01..02-28: cohort = the 12-01 lead only (the 03-01 lead is after D);
     # qualified/converted by 02-28: none (03-02 / 03-03 are after D) -> 0/1 = 0.0, not null
     assert value(p, "2026-02-28", "lead_qualification_rate_90d") == 0
@@ -175,19 +183,19 @@ def test_lead_rates_zero_numerator_is_zero_and_empty_cohort_is_null():
     # D=04-30: W90 = 01-31..04-30: cohort = the 03-01 lead, not qualified -> 0/1 = 0.0
     assert value(p, "2026-04-30", "lead_qualification_rate_90d") == 0
     # no lead created in W90 ending 2026-11-30 (= 2026-09-02..11-30) -> 0 denominator -> null
-    p2 = portfolio(raw, "2026-11-30")
+    p2 = portfolio(valid, "2026-11-30")
     assert isnull(value(p2, "2026-11-30", "lead_qualification_rate_90d"))
     assert isnull(value(p2, "2026-11-30", "lead_conversion_rate_90d"))
 
 
 def test_lead_conversion_rate_90d():
-    raw = dataset(leads=[
+    valid = valid_dataset(leads=[
         {"created_at": ts("2026-02-01"), "qualified_at": ts("2026-02-02"), "converted_at": ts("2026-02-10")},  # V1
         {"created_at": ts("2026-02-01"), "qualified_at": ts("2026-02-02"), "converted_at": ts("2026-05-02")},  # V2
         {"created_at": ts("2026-04-01"), "qualified_at": ts("2026-04-02")},                                    # V3
         {"created_at": ts("2026-01-30"), "converted_at": ts("2026-02-01")},  # out of the W90 cohort
     ])
-    p = portfolio(raw, "2026-04-30")
+    p = portfolio(valid, "2026-04-30")
     # W90 ending 04-30 = 01-31..04-30: cohort V1, V2, V3 = 3; converted by 04-30: V1 only -> 1/3
     assert value(p, "2026-04-30", "lead_conversion_rate_90d") == pytest.approx(1 / 3)
     # qualified by 04-30: V1, V2, V3 -> 3/3
@@ -199,28 +207,28 @@ def test_lead_conversion_rate_90d():
 
 
 def test_deals_created_30d_any_stage_boundaries():
-    raw = dataset(deals=[
+    valid = valid_dataset(deals=[
         {"created_at": ts("2026-01-25")},                                    # out (one day before)
         {"created_at": ts("2026-01-26")},                                    # in, open
         won(ts("2026-02-01"), created=ts("2026-01-27")),                     # in, won
         lost(ts("2026-02-24"), created=ts("2026-02-24")),                    # in, lost, on D
         {"created_at": ts("2026-02-25")},                                    # after D
     ])
-    p = portfolio(raw, "2026-02-24")
+    p = portfolio(valid, "2026-02-24")
     # W30 ending 02-24 = 01-26..02-24: created 01-26, 01-27, 02-24 -> 3 (stage does not matter)
     assert value(p, "2026-02-24", "deals_created_30d") == 3
 
 
 def test_deals_created_30d_business_time_zone():
-    raw = dataset(deals=[{"created_at": "2026-01-25T16:00:00Z"},   # Shanghai 01-26 00:00 -> in
+    valid = valid_dataset(deals=[{"created_at": "2026-01-25T16:00:00Z"},   # Shanghai 01-26 00:00 -> in
                          {"created_at": "2026-02-24T16:00:00Z"}])  # Shanghai 02-25 00:00 -> after D
-    p = portfolio(raw, "2026-02-24", tz="Asia/Shanghai")
+    p = portfolio(valid, "2026-02-24", tz="Asia/Shanghai")
     # W30 ending 02-24 = 01-26..02-24 (Shanghai dates): first in, second dated 02-25 -> 1
     assert value(p, "2026-02-24", "deals_created_30d") == 1
 
 
 def test_open_pipeline_count_and_amount_over_several_dates():
-    raw = dataset(deals=[
+    valid = valid_dataset(deals=[
         {"deal_id": "D1", "stage": "discovery", "created_at": ts("2026-01-10"), "amount": "100"},
         won(ts("2026-01-20"), created=ts("2026-01-10"), deal_id="D2", amount="200"),
         won(ts("2026-02-05"), created=ts("2026-01-10"), deal_id="D3", amount="400"),
@@ -228,7 +236,7 @@ def test_open_pipeline_count_and_amount_over_several_dates():
         {"deal_id": "D5", "stage": "proposal", "created_at": ts("2026-02-02"), "amount": "1600"},
         {"deal_id": "D6", "stage": "negotiation", "created_at": "2026-02-01T23:00:00Z", "amount": "3200"},
     ])
-    p = portfolio(raw, "2026-02-01", "2026-02-05")
+    p = portfolio(valid, "2026-02-01", "2026-02-05")
     # D=02-01: open = exists (created <= D) and not closed by D
     #   D1 open; D2 won 01-20 closed; D3 won 02-05 > D -> still open; D4 lost 01-15 closed;
     #   D5 created 02-02 does not exist yet; D6 created 02-01T23:00Z exists -> D1, D3, D6
@@ -243,30 +251,30 @@ def test_open_pipeline_count_and_amount_over_several_dates():
 
 
 def test_open_pipeline_business_time_zone_west_of_utc():
-    raw = dataset(deals=[
+    valid = valid_dataset(deals=[
         {"stage": "discovery", "created_at": "2026-02-01T03:00:00Z", "amount": "100"},  # NY: 01-31 22:00
         won("2026-02-01T04:00:00Z", created="2026-01-10T12:00:00Z", amount="10"),       # NY: closed 01-31
     ])
-    ny = portfolio(raw, "2026-01-31", tz="America/New_York")
+    ny = portfolio(valid, "2026-01-31", tz="America/New_York")
     # New York dates: first deal exists on 01-31 and is open; the won deal is closed on 01-31 -> 1, 100
     assert value(ny, "2026-01-31", "open_pipeline_count") == 1
     assert value(ny, "2026-01-31", "open_pipeline_amount") == pytest.approx(100)
-    utc = portfolio(raw, "2026-01-31", tz="UTC")
+    utc = portfolio(valid, "2026-01-31", tz="UTC")
     # UTC dates: the first deal is created 02-01 (not yet), the won deal closes 02-01 (> D) -> open: 1, 10
     assert value(utc, "2026-01-31", "open_pipeline_count") == 1
     assert value(utc, "2026-01-31", "open_pipeline_amount") == pytest.approx(10)
 
 
 def test_open_pipeline_empty_is_zero():
-    raw = dataset(deals=[won(ts("2026-01-20"), amount="500")])
-    p = portfolio(raw, "2026-02-01")
+    valid = valid_dataset(deals=[won(ts("2026-01-20"), amount="500")])
+    p = portfolio(valid, "2026-02-01")
     # the only deal is won by D -> no open deals: count 0, Σ over no rows = 0
     assert value(p, "2026-02-01", "open_pipeline_count") == 0
     assert value(p, "2026-02-01", "open_pipeline_amount") == 0
 
 
 def test_deals_won_and_bookings_30d_boundaries_and_lost_excluded():
-    raw = dataset(deals=[
+    valid = valid_dataset(deals=[
         won(ts("2026-01-25"), amount="1000"),   # one day before W30
         won(ts("2026-01-26"), amount="200"),    # first day
         won(ts("2026-02-24"), amount="300"),    # D
@@ -274,7 +282,7 @@ def test_deals_won_and_bookings_30d_boundaries_and_lost_excluded():
         won(ts("2026-02-25"), amount="7000"),   # after D
         {"stage": "negotiation", "amount": "9000"},
     ])
-    p = portfolio(raw, "2026-02-24", "2026-02-25")
+    p = portfolio(valid, "2026-02-24", "2026-02-25")
     # W30 ending 02-24 = 01-26..02-24: won 01-26 (200), 02-24 (300) -> 2, 500
     assert value(p, "2026-02-24", "deals_won_30d") == 2
     assert value(p, "2026-02-24", "bookings_30d") == pytest.approx(500)
@@ -284,23 +292,23 @@ def test_deals_won_and_bookings_30d_boundaries_and_lost_excluded():
 
 
 def test_bookings_30d_business_time_zone_and_empty():
-    raw = dataset(deals=[won("2026-01-25T16:30:00Z", amount="200"),   # Shanghai 01-26 00:30 -> in
+    valid = valid_dataset(deals=[won("2026-01-25T16:30:00Z", amount="200"),   # Shanghai 01-26 00:30 -> in
                          won("2026-02-24T16:30:00Z", amount="300")])  # Shanghai 02-25 00:30 -> after D
-    sh = portfolio(raw, "2026-02-24", tz="Asia/Shanghai")
+    sh = portfolio(valid, "2026-02-24", tz="Asia/Shanghai")
     # W30 ending 02-24 (Shanghai dates) = 01-26..02-24: only the first -> 1, 200
     assert value(sh, "2026-02-24", "deals_won_30d") == 1
     assert value(sh, "2026-02-24", "bookings_30d") == pytest.approx(200)
-    utc = portfolio(raw, "2026-02-24")
+    utc = portfolio(valid, "2026-02-24")
     # UTC: first is 01-25 (out), second 02-24 (in) -> 1, 300
     assert value(utc, "2026-02-24", "bookings_30d") == pytest.approx(300)
     # W30 ending 2026-06-30: no deal won in it -> count 0, bookings Σ over no rows = 0
-    later = portfolio(raw, "2026-06-30")
+    later = portfolio(valid, "2026-06-30")
     assert value(later, "2026-06-30", "deals_won_30d") == 0
     assert value(later, "2026-06-30", "bookings_30d") == 0
 
 
 def test_win_rate_90d_boundaries_and_several_dates():
-    raw = dataset(deals=[
+    valid = valid_dataset(deals=[
         won(ts("2026-01-31")),   # W1
         won(ts("2026-04-30")),   # W2
         lost(ts("2026-02-15")),  # X1
@@ -309,7 +317,7 @@ def test_win_rate_90d_boundaries_and_several_dates():
         lost(ts("2026-05-01")),  # X2: after 04-30, in W90 ending 05-01
         {"stage": "proposal"},   # open: neither won nor closed
     ])
-    p = portfolio(raw, "2026-04-30", "2026-05-01")
+    p = portfolio(valid, "2026-04-30", "2026-05-01")
     # W90 ending 04-30 = 01-31..04-30: won W1, W2 = 2; closed W1, W2, X1 = 3 -> 2/3
     assert value(p, "2026-04-30", "win_rate_90d") == pytest.approx(2 / 3)
     # W90 ending 05-01 = 02-01..05-01: won W2 = 1; closed W2, X1, X2 = 3 -> 1/3
@@ -317,18 +325,18 @@ def test_win_rate_90d_boundaries_and_several_dates():
 
 
 def test_win_rate_90d_all_lost_is_zero_none_closed_is_null():
-    raw = dataset(deals=[lost(ts("2026-03-01")), lost(ts("2026-03-02")), {"stage": "discovery"}])
-    p = portfolio(raw, "2026-03-31")
+    valid = valid_dataset(deals=[lost(ts("2026-03-01")), lost(ts("2026-03-02")), {"stage": "discovery"}])
+    p = portfolio(valid, "2026-03-31")
     # W90 ending 03-31 contains 2 lost, 0 won -> 0/2 = 0.0 (not null)
     assert value(p, "2026-03-31", "win_rate_90d") == 0
     assert not isnull(value(p, "2026-03-31", "win_rate_90d"))
     # D=2026-02-28: nothing closed by then (the open deal is not closed) -> 0/0 -> null
-    p2 = portfolio(raw, "2026-02-28")
+    p2 = portfolio(valid, "2026-02-28")
     assert isnull(value(p2, "2026-02-28", "win_rate_90d"))
 
 
 def test_sales_cycle_mean_and_median_even_count():
-    raw = dataset(deals=[
+    valid = valid_dataset(deals=[
         won(ts("2026-01-31"), created=ts("2026-01-01")),   # S1: 30 days, closed on W90 start
         won(ts("2026-02-11"), created=ts("2026-02-01")),   # S2: 10
         won(ts("2026-03-21"), created=ts("2026-03-01")),   # S3: 20
@@ -337,7 +345,7 @@ def test_sales_cycle_mean_and_median_even_count():
         lost(ts("2026-04-01"), created=ts("2026-03-31")),  # S6: lost, not a sales cycle
         won(ts("2026-05-01"), created=ts("2026-04-26")),   # S7: 5, after 04-30
     ])
-    p = portfolio(raw, "2026-04-30", "2026-05-01")
+    p = portfolio(valid, "2026-04-30", "2026-05-01")
     # D=04-30, W90 = 01-31..04-30: S1..S4 = 30, 10, 20, 100
     #   mean = 160/4 = 40; median of 10, 20, 30, 100 = (20+30)/2 = 25
     assert value(p, "2026-04-30", "avg_sales_cycle_days_90d") == pytest.approx(40)
@@ -349,29 +357,29 @@ def test_sales_cycle_mean_and_median_even_count():
 
 
 def test_sales_cycle_odd_count_and_no_won_deal_is_null():
-    raw = dataset(deals=[
+    valid = valid_dataset(deals=[
         won(ts("2026-03-02"), created=ts("2026-03-01")),  # 1
         won(ts("2026-03-06"), created=ts("2026-03-01")),  # 5
         won(ts("2026-03-31"), created=ts("2026-03-01")),  # 30
         lost(ts("2026-03-10"), created=ts("2026-03-01")),
     ])
-    p = portfolio(raw, "2026-03-31")
+    p = portfolio(valid, "2026-03-31")
     # 1, 5, 30: mean 36/3 = 12; median 5
     assert value(p, "2026-03-31", "avg_sales_cycle_days_90d") == pytest.approx(12)
     assert value(p, "2026-03-31", "median_sales_cycle_days_90d") == pytest.approx(5)
     # D=03-01: nothing won by then (the first win is 03-02) -> mean/median over no rows -> null
-    p2 = portfolio(raw, "2026-03-01")
+    p2 = portfolio(valid, "2026-03-01")
     assert isnull(value(p2, "2026-03-01", "avg_sales_cycle_days_90d"))
     assert isnull(value(p2, "2026-03-01", "median_sales_cycle_days_90d"))
 
 
 def test_sales_cycle_uses_event_dates_in_business_time_zone():
-    raw = dataset(deals=[won("2026-03-02T01:00:00Z", created="2026-03-01T23:00:00Z")])
+    valid = valid_dataset(deals=[won("2026-03-02T01:00:00Z", created="2026-03-01T23:00:00Z")])
     # UTC: created 03-01, closed 03-02 -> 1 day (though only 2 hours apart)
-    utc = portfolio(raw, "2026-03-10")
+    utc = portfolio(valid, "2026-03-10")
     assert value(utc, "2026-03-10", "avg_sales_cycle_days_90d") == pytest.approx(1)
     # Shanghai: created 03-02 07:00, closed 03-02 09:00 -> 0 days
-    sh = portfolio(raw, "2026-03-10", tz="Asia/Shanghai")
+    sh = portfolio(valid, "2026-03-10", tz="Asia/Shanghai")
     assert value(sh, "2026-03-10", "avg_sales_cycle_days_90d") == pytest.approx(0)
     assert value(sh, "2026-03-10", "median_sales_cycle_days_90d") == pytest.approx(0)
 
@@ -381,24 +389,24 @@ def test_sales_cycle_uses_event_dates_in_business_time_zone():
 
 
 def test_marketing_spend_30d_boundaries_dates_not_converted():
-    raw = dataset(marketing_spend=[
+    valid = valid_dataset(marketing_spend=[
         {"spend_date": "2026-01-25", "amount": "1000"},  # one day out
         {"spend_date": "2026-01-26", "amount": "10"},
         {"spend_date": "2026-02-24", "amount": "20.5"},
         {"spend_date": "2026-02-25", "amount": "40"},    # after D
     ])
     # a *_date is taken as it is, whatever the business time zone
-    p = portfolio(raw, "2026-02-24", "2026-02-25", tz="Asia/Shanghai")
+    p = portfolio(valid, "2026-02-24", "2026-02-25", tz="Asia/Shanghai")
     # W30 ending 02-24 = 01-26..02-24: 10 + 20.5 = 30.5
     assert value(p, "2026-02-24", "marketing_spend_30d") == pytest.approx(30.5)
     # W30 ending 02-25 = 01-27..02-25: 20.5 + 40 = 60.5
     assert value(p, "2026-02-25", "marketing_spend_30d") == pytest.approx(60.5)
     # W30 ending 2026-01-20 = 2025-12-22..2026-01-20: nothing -> Σ over no rows = 0
-    assert value(portfolio(raw, "2026-01-20"), "2026-01-20", "marketing_spend_30d") == 0
+    assert value(portfolio(valid, "2026-01-20"), "2026-01-20", "marketing_spend_30d") == 0
 
 
-def _customers_raw():
-    return dataset(
+def _customers_valid():
+    return valid_dataset(
         deals=[
             won(ts("2025-12-01"), account_id="A"), won(ts("2026-02-10"), account_id="A"),
             won(ts("2026-02-01"), account_id="B"),
@@ -419,7 +427,7 @@ def _customers_raw():
 
 
 def test_new_customers_30d_first_won_deal_in_window():
-    p = portfolio(_customers_raw(), "2026-02-24", "2026-02-25")
+    p = portfolio(_customers_valid(), "2026-02-24", "2026-02-25")
     # first won deal per account: A 2025-12-01, B 02-01, D 01-25, E 02-25, E2 02-25, F 01-26, G 02-05
     # (C only lost, H only open: not customers)
     # W30 ending 02-24 = 01-26..02-24: B, F, G -> 3 (A and D had an earlier won deal; E, E2 after D)
@@ -429,7 +437,7 @@ def test_new_customers_30d_first_won_deal_in_window():
 
 
 def test_cac_30d():
-    p = portfolio(_customers_raw(), "2026-02-24", "2026-02-25")
+    p = portfolio(_customers_valid(), "2026-02-24", "2026-02-25")
     # spend in W30 ending 02-24 (01-26..02-24): 300 + 300 = 600; new customers 3 -> 200
     assert value(p, "2026-02-24", "marketing_spend_30d") == pytest.approx(600)
     assert value(p, "2026-02-24", "cac_30d") == pytest.approx(200)
@@ -438,23 +446,23 @@ def test_cac_30d():
 
 
 def test_cac_30d_null_without_new_customers_zero_without_spend():
-    raw = dataset(marketing_spend=[{"spend_date": "2026-02-10", "amount": "500"}],
+    valid = valid_dataset(marketing_spend=[{"spend_date": "2026-02-10", "amount": "500"}],
                   deals=[won(ts("2026-03-20"), account_id="A")])
-    p = portfolio(raw, "2026-02-24")
+    p = portfolio(valid, "2026-02-24")
     # spend 500, new customers 0 -> 500/0 -> null
     assert value(p, "2026-02-24", "marketing_spend_30d") == pytest.approx(500)
     assert value(p, "2026-02-24", "new_customers_30d") == 0
     assert isnull(value(p, "2026-02-24", "cac_30d"))
     # D=03-31: W30 = 03-02..03-31: spend 0 (Σ over no rows), new customers 1 (A) -> 0/1 = 0.0
-    p2 = portfolio(raw, "2026-03-31")
+    p2 = portfolio(valid, "2026-03-31")
     assert value(p2, "2026-03-31", "cac_30d") == 0
     assert not isnull(value(p2, "2026-03-31", "cac_30d"))
 
 
 def test_new_customers_business_time_zone():
-    raw = dataset(deals=[won("2026-02-24T16:30:00Z", account_id="A")])  # Shanghai: 02-25 00:30
-    assert value(portfolio(raw, "2026-02-24"), "2026-02-24", "new_customers_30d") == 1
-    sh = portfolio(raw, "2026-02-24", "2026-02-25", tz="Asia/Shanghai")
+    valid = valid_dataset(deals=[won("2026-02-24T16:30:00Z", account_id="A")])  # Shanghai: 02-25 00:30
+    assert value(portfolio(valid, "2026-02-24"), "2026-02-24", "new_customers_30d") == 1
+    sh = portfolio(valid, "2026-02-24", "2026-02-25", tz="Asia/Shanghai")
     # in Shanghai the deal is won on 02-25: not a customer at 02-24
     assert value(sh, "2026-02-24", "new_customers_30d") == 0
     assert value(sh, "2026-02-24", "customers_total") == 0
@@ -463,24 +471,24 @@ def test_new_customers_business_time_zone():
 
 
 def test_customers_total_and_key_accounts_total():
-    raw = dataset(deals=[
-        won(ts("2026-01-10"), account_id="A1", is_key_account="true"),
-        won(ts("2026-01-20"), account_id="A1", is_key_account="false"),
+    valid = valid_dataset(deals=[
+        won(ts("2026-01-10"), account_id="A1", is_key_account=True),
+        won(ts("2026-01-20"), account_id="A1", is_key_account=False),
         won(ts("2026-01-15"), account_id="A2"),                                    # flag missing = false
-        lost(ts("2026-01-10"), account_id="A3", is_key_account="true"),           # lost: not a customer
-        won(ts("2026-01-05"), account_id="A4", is_key_account="false"),
-        {"account_id": "A4", "stage": "discovery", "is_key_account": "yes"},      # open deal's flag
-        won(ts("2026-02-10"), account_id="A5", is_key_account="1"),
-        won(ts("2026-01-12"), account_id="A6", is_key_account="no"),
-        won(ts("2026-02-05"), account_id="A6", deal_type="expansion", is_key_account="TRUE"),
+        lost(ts("2026-01-10"), account_id="A3", is_key_account=True),           # lost: not a customer
+        won(ts("2026-01-05"), account_id="A4", is_key_account=False),
+        {"account_id": "A4", "stage": "discovery", "is_key_account": True},      # open deal's flag
+        won(ts("2026-02-10"), account_id="A5", is_key_account=True),
+        won(ts("2026-01-12"), account_id="A6", is_key_account=False),
+        won(ts("2026-02-05"), account_id="A6", deal_type="expansion", is_key_account=True),
     ])
-    p = portfolio(raw, "2026-02-01", "2026-02-10")
+    p = portfolio(valid, "2026-02-01", "2026-02-10")
     # D=02-01: accounts with a deal won by D: A1, A2, A4, A6 -> 4 (A5 wins 02-10, A3 only lost)
     #   key: a won-by-D deal with is_key_account true: A1 (01-10) -> 1
     #   (A3's flag is on a lost deal, A4's on an open deal, A6's on a deal won after D)
     assert value(p, "2026-02-01", "customers_total") == 4
     assert value(p, "2026-02-01", "key_accounts_total") == 1
-    # D=02-10: A1, A2, A4, A5, A6 -> 5; key: A1, A5 (won 02-10, "1"), A6 (won 02-05, "TRUE") -> 3
+    # D=02-10: A1, A2, A4, A5, A6 -> 5; key: A1, A5 (won 02-10, flagged), A6 (won 02-05, flagged) -> 3
     assert value(p, "2026-02-10", "customers_total") == 5
     assert value(p, "2026-02-10", "key_accounts_total") == 3
     # D=02-04: as at 02-01 -> 4 and 1
@@ -489,7 +497,7 @@ def test_customers_total_and_key_accounts_total():
 
 
 def test_renewal_rate_90d_only_renewal_deals():
-    raw = dataset(deals=[
+    valid = valid_dataset(deals=[
         won(ts("2026-02-01"), deal_type="renewal"),
         won(ts("2026-04-30"), deal_type="renewal"),
         lost(ts("2026-03-01"), deal_type="renewal"),
@@ -500,7 +508,7 @@ def test_renewal_rate_90d_only_renewal_deals():
         lost(ts("2026-03-03"), deal_type="new"),
         lost(ts("2026-03-04"), deal_type="expansion"),
     ])
-    p = portfolio(raw, "2026-04-30")
+    p = portfolio(valid, "2026-04-30")
     # W90 ending 04-30 = 01-31..04-30, renewal deals only: won 02-01, 04-30 = 2; closed +lost 03-01 = 3 -> 2/3
     assert value(p, "2026-04-30", "renewal_rate_90d") == pytest.approx(2 / 3)
     # (all deal types: won 02-01, 04-30, 03-01 = 3; closed = those 3 + lost 03-01, 03-02, 03-03, 03-04
@@ -509,9 +517,9 @@ def test_renewal_rate_90d_only_renewal_deals():
 
 
 def test_renewal_rate_90d_null_without_closed_renewals():
-    raw = dataset(deals=[won(ts("2026-03-01"), deal_type="new"), lost(ts("2026-03-02"), deal_type="expansion"),
+    valid = valid_dataset(deals=[won(ts("2026-03-01"), deal_type="new"), lost(ts("2026-03-02"), deal_type="expansion"),
                          {"deal_type": "renewal", "stage": "proposal"}])
-    p = portfolio(raw, "2026-03-31")
+    p = portfolio(valid, "2026-03-31")
     # no renewal deal closed in W90 -> 0/0 -> null (while win_rate_90d = 1/2)
     assert isnull(value(p, "2026-03-31", "renewal_rate_90d"))
     assert value(p, "2026-03-31", "win_rate_90d") == pytest.approx(0.5)
@@ -522,7 +530,7 @@ def test_renewal_rate_90d_null_without_closed_renewals():
 
 
 def test_active_projects_states():
-    raw = dataset(projects=[
+    valid = valid_dataset(projects=[
         {"project_id": "P1", "status": "active", "start_date": "2026-01-01"},
         {"project_id": "P2", "status": "on_hold", "start_date": "2026-01-01"},
         {"project_id": "P3", "status": "planned", "start_date": "2026-01-01"},   # never has a state
@@ -532,7 +540,7 @@ def test_active_projects_states():
         {"project_id": "P7", "status": "delivered", "start_date": "2026-01-01", "actual_end_date": "2026-01-20"},
         {"project_id": "P8", "status": "active", "start_date": "2026-02-01"},
     ])
-    p = portfolio(raw, "2026-01-31", "2026-02-15")
+    p = portfolio(valid, "2026-01-31", "2026-02-15")
     # D=01-31: P1, P2 (on_hold counts), P5 and P6 (actual_end 02-01 > D) -> 4
     #   P3 planned never; P4, P8 not started; P7 delivered 01-20
     assert value(p, "2026-01-31", "active_projects") == 4
@@ -544,7 +552,7 @@ def test_active_projects_states():
 
 
 def test_projects_delivered_90d_and_on_time_delivery_rate():
-    raw = dataset(projects=[
+    valid = valid_dataset(projects=[
         {"project_id": "Q1", "status": "delivered", "actual_end_date": "2026-01-31", "planned_end_date": "2026-01-31"},
         {"project_id": "Q2", "status": "delivered", "actual_end_date": "2026-03-10", "planned_end_date": "2026-03-15"},
         {"project_id": "Q3", "status": "delivered", "actual_end_date": "2026-04-30", "planned_end_date": "2026-04-29"},
@@ -554,7 +562,7 @@ def test_projects_delivered_90d_and_on_time_delivery_rate():
         {"project_id": "Q7", "status": "active"},
         {"project_id": "Q8", "status": "planned", "planned_end_date": "2026-03-01"},
     ])
-    p = portfolio(raw, "2026-04-30", "2026-05-01")
+    p = portfolio(valid, "2026-04-30", "2026-05-01")
     # D=04-30, W90 = 01-31..04-30: delivered Q1 (01-31), Q2, Q3 (04-30) -> 3
     #   (Q4 01-30 one day out; Q5 cancelled; Q6 delivered after D)
     #   on time (actual <= planned): Q1 (equal), Q2 -> 2/3 ; Q3 is a day late
@@ -564,13 +572,13 @@ def test_projects_delivered_90d_and_on_time_delivery_rate():
     assert value(p, "2026-05-01", "projects_delivered_90d") == 3
     assert value(p, "2026-05-01", "on_time_delivery_rate_90d") == pytest.approx(1 / 3)
     # D=2026-01-29: none delivered by then -> 0 and null
-    p2 = portfolio(raw, "2026-01-29")
+    p2 = portfolio(valid, "2026-01-29")
     assert value(p2, "2026-01-29", "projects_delivered_90d") == 0
     assert isnull(value(p2, "2026-01-29", "on_time_delivery_rate_90d"))
 
 
 def test_milestones_overdue_only_for_active_projects():
-    raw = dataset(
+    valid = valid_dataset(
         projects=[
             {"project_id": "P1", "status": "active", "start_date": "2026-01-01"},
             {"project_id": "P2", "status": "delivered", "start_date": "2026-01-01", "actual_end_date": "2026-01-25"},
@@ -590,7 +598,7 @@ def test_milestones_overdue_only_for_active_projects():
             {"milestone_id": "M9", "project_id": "P5", "due_date": "2026-01-20"},
         ],
     )
-    p = portfolio(raw, "2026-01-20", "2026-02-10")
+    p = portfolio(valid, "2026-01-20", "2026-02-10")
     # overdue at D: due_date < D and not completed by D (completed_date <= D); project active at D
     # D=01-20: active P1, P2 (ends 01-25 > D), P4. M4 (due 01-15, done 02-05 > D), M5 (due 01-10,
     #   done 02-01 > D), M6 (P2 still active) -> 3. M3 done on D; M8 due = D (not < D); M1, M2 not due
@@ -611,6 +619,7 @@ def test_milestones_overdue_only_for_active_projects():
 
 
 def test_hours_and_labour_cost_30d_with_rate_card_history():
+    # end to end (raw text -> staging -> marts): staging gives each entry the rate valid on its work_date
     raw = dataset(
         projects=[{"project_id": "P1"}],
         rate_card=[
@@ -629,7 +638,7 @@ def test_hours_and_labour_cost_30d_with_rate_card_history():
         ],
     )
     # *_date values are not converted to the business time zone
-    p = portfolio(raw, "2026-02-24", "2026-03-01", tz="Asia/Shanghai")
+    p = staged_portfolio(raw, "2026-02-24", "2026-03-01", tz="Asia/Shanghai")
     # W30 ending 02-24 = 01-26..02-24: E2..E5: hours 2+4+3+1.5 = 10.5; cost 200+400+450+300 = 1350
     assert value(p, "2026-02-24", "hours_30d") == pytest.approx(10.5)
     assert value(p, "2026-02-24", "labour_cost_30d") == pytest.approx(1350)
@@ -638,28 +647,28 @@ def test_hours_and_labour_cost_30d_with_rate_card_history():
     assert value(p, "2026-03-01", "hours_30d") == pytest.approx(18.5)
     assert value(p, "2026-03-01", "labour_cost_30d") == pytest.approx(2650)
     # W30 ending 2026-01-20: no entry -> Σ over no rows = 0
-    p2 = portfolio(raw, "2026-01-20")
+    p2 = staged_portfolio(raw, "2026-01-20")
     assert value(p2, "2026-01-20", "hours_30d") == 0
     assert value(p2, "2026-01-20", "labour_cost_30d") == 0
 
 
 def test_expenses_30d_boundaries():
-    raw = dataset(projects=[{"project_id": "P1"}], expenses=[
+    valid = valid_dataset(projects=[{"project_id": "P1"}], expenses=[
         {"expense_date": "2026-01-25", "amount": "1000"},  # one day out
         {"expense_date": "2026-01-26", "amount": "25"},
         {"expense_date": "2026-02-24", "amount": "75.25"},
         {"expense_date": "2026-02-25", "amount": "400"},   # after D
     ])
-    p = portfolio(raw, "2026-02-24", "2026-02-25")
+    p = portfolio(valid, "2026-02-24", "2026-02-25")
     # W30 ending 02-24 = 01-26..02-24: 25 + 75.25 = 100.25
     assert value(p, "2026-02-24", "expenses_30d") == pytest.approx(100.25)
     # W30 ending 02-25 = 01-27..02-25: 75.25 + 400 = 475.25
     assert value(p, "2026-02-25", "expenses_30d") == pytest.approx(475.25)
-    assert value(portfolio(raw, "2026-01-20"), "2026-01-20", "expenses_30d") == 0
+    assert value(portfolio(valid, "2026-01-20"), "2026-01-20", "expenses_30d") == 0
 
 
 def test_delivered_margin_pct_90d_cost_to_date_and_contract_value_at_d():
-    raw = dataset(
+    valid = valid_dataset(
         deals=[
             won(ts("2026-01-10"), deal_id="X1", amount="10000"),
             won(ts("2026-03-04"), deal_id="X2", amount="5000"),   # won after D1 = 03-01
@@ -693,7 +702,7 @@ def test_delivered_margin_pct_90d_cost_to_date_and_contract_value_at_d():
             {"project_id": "P6", "expense_date": "2026-02-15", "amount": "7000"},  # P6 delivered out of W90
         ],
     )
-    p = portfolio(raw, "2026-03-01", "2026-03-05")
+    p = portfolio(valid, "2026-03-01", "2026-03-05")
     # D1=03-01, W90 = 2025-12-02..03-01: delivered P1 (02-20), P2 (02-25), P3, P4 (02-22); P6 (12-01) out,
     #   P7 cancelled. With a contract value at D1: P1 only (X2 won 03-04 > D1; P3 no deal; P4 invalid deal)
     #   P1 cost to 03-01: labour 10h x 100 = 1000 + expense 500 = 1500 -> (10000 - 1500) / 10000 = 0.85
@@ -710,30 +719,30 @@ def test_delivered_margin_pct_90d_cost_to_date_and_contract_value_at_d():
 
 
 def test_delivered_margin_pct_90d_null_without_contract_value_or_zero_contract():
-    raw = dataset(
+    valid = valid_dataset(
         deals=[{"deal_id": "X1", "stage": "proposal", "amount": "5000"},
                won(ts("2026-01-10"), deal_id="X2", amount="0")],
         projects=[{"project_id": "P1", "deal_id": "X1", "status": "delivered", "actual_end_date": "2026-02-20"},
                   {"project_id": "P2", "deal_id": "X2", "status": "delivered", "actual_end_date": "2026-02-20"}],
         expenses=[{"project_id": "P2", "expense_date": "2026-02-10", "amount": "10"}],
     )
-    p = portfolio(raw, "2026-03-01")
+    p = portfolio(valid, "2026-03-01")
     # P1's deal is not won -> no contract value; P2's contract value is 0 -> Σ contract value = 0
     #   -> ratio with a zero denominator -> null
     assert value(p, "2026-03-01", "projects_delivered_90d") == 2
     assert isnull(value(p, "2026-03-01", "delivered_margin_pct_90d"))
     # only P1 (no contract value): no project in the ratio -> null as well
-    raw2 = dataset(deals=raw["deals"].iloc[:1], projects=raw["projects"].iloc[:1])
-    assert isnull(value(portfolio(raw2, "2026-03-01"), "2026-03-01", "delivered_margin_pct_90d"))
+    valid2 = valid_dataset(deals=valid["deals"].iloc[:1], projects=valid["projects"].iloc[:1])
+    assert isnull(value(portfolio(valid2, "2026-03-01"), "2026-03-01", "delivered_margin_pct_90d"))
 
 
 def test_delivered_margin_pct_can_be_negative():
-    raw = dataset(
+    valid = valid_dataset(
         deals=[won(ts("2026-01-10"), deal_id="X1", amount="1000")],
         projects=[{"project_id": "P1", "deal_id": "X1", "status": "delivered", "actual_end_date": "2026-02-01"}],
         time_entries=[{"project_id": "P1", "work_date": "2026-01-20", "hours": "15"}],  # 15 x 100 = 1500
     )
-    p = portfolio(raw, "2026-02-03")
+    p = portfolio(valid, "2026-02-03")
     # (1000 - 1500) / 1000 = -0.5
     assert value(p, "2026-02-03", "delivered_margin_pct_90d") == pytest.approx(-0.5)
 
@@ -745,7 +754,7 @@ def test_delivered_margin_pct_can_be_negative():
 def test_a_range_run_equals_single_day_runs():
     # "a backfill of a past date gives what a run on that day would have given": a date computed in
     # a range must equal the same date computed alone
-    raw = dataset(
+    valid = valid_dataset(
         leads=[{"created_at": ts("2026-02-20"), "qualified_at": ts("2026-02-23")}],
         deals=[won(ts("2026-02-22"), amount="300", created=ts("2026-02-01")), {"created_at": ts("2026-02-25")}],
         projects=[{"project_id": "P1", "status": "delivered", "actual_end_date": "2026-02-23"}],
@@ -753,8 +762,8 @@ def test_a_range_run_equals_single_day_runs():
         expenses=[{"expense_date": "2026-02-24"}],
         marketing_spend=[{"spend_date": "2026-02-22"}],
     )
-    rng = portfolio(raw, "2026-02-20", "2026-02-26")
+    rng = portfolio(valid, "2026-02-20", "2026-02-26")
     for i in range(7):
         day = (d("2026-02-20") + dt.timedelta(days=i)).isoformat()
-        single = portfolio(raw, day)
+        single = portfolio(valid, day)
         pd.testing.assert_series_equal(rng.loc[d(day)], single.loc[d(day)], check_names=False)

@@ -1,5 +1,6 @@
 """project_daily against ../shared/spec/METRICS.md: every expected value below is worked out by hand
-from the metric definitions (not from the implementation), with the arithmetic in a comment.
+from the metric definitions (not from the implementation), with the arithmetic in a comment. The
+datasets are typed valid rows; one test goes through staging, end to end.
 
 Builders defaults (tests/builders.py) that the arithmetic relies on: a project is `active`, starts
 2026-01-01, planned end 2026-06-30, budget 10000; a time entry is 8 h of an `engineer` on
@@ -13,11 +14,14 @@ import datetime as dt
 
 import pandas as pd
 import pytest
-from builders import as_date, as_of_dates, dataset, marts
+from builders import as_date, as_of, as_of_dates, dataset, marts, valid_dataset
+
+from tasks.marts import project_daily as mart
+from tasks.marts.facts import build_facts
 
 
-def project_daily(raw, start, end=None, tz="UTC") -> pd.DataFrame:
-    return marts(raw, start, end, tz)["project_daily"]
+def project_daily(valid, start, end=None, tz="UTC") -> pd.DataFrame:
+    return mart.project_daily(build_facts(valid, tz), as_of(start, end))
 
 
 def row(frame: pd.DataFrame, day, project_id: str) -> pd.Series:
@@ -39,7 +43,7 @@ ALL_ROLES_100 = [{"role": r, "valid_from": "2020-01-01", "hourly_cost": "100"}
 # --------------------------------------------------------------------------- which rows, state
 
 def test_rows_only_for_active_delivered_or_cancelled_projects():
-    raw = dataset(projects=[
+    valid = valid_dataset(projects=[
         {"project_id": "PA", "status": "active", "start_date": "2026-01-01"},
         {"project_id": "PH", "status": "on_hold", "start_date": "2026-01-01"},
         # planned: never a row, even with a start date long past
@@ -50,7 +54,7 @@ def test_rows_only_for_active_delivered_or_cancelled_projects():
         {"project_id": "PD", "status": "delivered", "start_date": "2026-01-01", "actual_end_date": "2026-01-15"},
         {"project_id": "PC", "status": "cancelled", "start_date": "2026-01-01", "actual_end_date": "2026-01-20"},
     ])
-    out = project_daily(raw, "2026-02-28", "2026-03-01")
+    out = project_daily(valid, "2026-02-28", "2026-03-01")
     assert ids_at(out, "2026-02-28") == {"PA", "PH", "PD", "PC"}
     assert ids_at(out, "2026-03-01") == {"PA", "PH", "PD", "PC", "PN"}
     assert len(out) == 9  # one row per project per date, no duplicates
@@ -66,11 +70,11 @@ def test_rows_only_for_active_delivered_or_cancelled_projects():
 
 def test_state_around_the_actual_end_date():
     # active while actual_end_date > D; on actual_end_date itself it is no longer > D -> its status
-    raw = dataset(projects=[
+    valid = valid_dataset(projects=[
         {"project_id": "PD", "status": "delivered", "start_date": "2026-01-01", "actual_end_date": "2026-02-10"},
         {"project_id": "PC", "status": "cancelled", "start_date": "2026-01-01", "actual_end_date": "2026-02-10"},
     ])
-    out = project_daily(raw, "2026-02-09", "2026-02-11")
+    out = project_daily(valid, "2026-02-09", "2026-02-11")
     for pid, status in (("PD", "delivered"), ("PC", "cancelled")):
         assert row(out, "2026-02-09", pid)["state"] == "active"
         assert row(out, "2026-02-10", pid)["state"] == status
@@ -84,9 +88,9 @@ def test_state_around_the_actual_end_date():
 def test_project_delivered_on_its_start_date():
     # start 02-10, actual end 02-10: at 02-09 not_started (no row); at 02-10 start <= D but
     # actual_end is not > D -> delivered
-    raw = dataset(projects=[{"project_id": "P1", "status": "delivered", "start_date": "2026-02-10",
+    valid = valid_dataset(projects=[{"project_id": "P1", "status": "delivered", "start_date": "2026-02-10",
                              "planned_end_date": "2026-02-12", "actual_end_date": "2026-02-10"}])
-    out = project_daily(raw, "2026-02-09", "2026-02-10")
+    out = project_daily(valid, "2026-02-09", "2026-02-10")
     assert ids_at(out, "2026-02-09") == set()
     assert row(out, "2026-02-10", "P1")["state"] == "delivered"
     assert row(out, "2026-02-10", "P1")["schedule_slip_days"] == -2  # 02-10 - 02-12
@@ -95,6 +99,8 @@ def test_project_delivered_on_its_start_date():
 # --------------------------------------------------------------------------- account and segment
 
 def test_account_from_project_and_segment_from_its_deal():
+    # end to end (raw text -> staging -> marts): staging trims the deal's segment values and makes
+    # empty ones unknown; a deal_id of no valid deal is kept, as if the project had no deal
     raw = dataset(
         deals=[
             # the deal's segment is trimmed; its account differs from the project's
@@ -108,7 +114,7 @@ def test_account_from_project_and_segment_from_its_deal():
             {"project_id": "P4", "deal_id": "DE", "account_id": "ACC-4"},
         ],
     )
-    out = project_daily(raw, "2026-02-01")
+    out = marts(raw, "2026-02-01")["project_daily"]
     p1 = row(out, "2026-02-01", "P1")
     assert p1["account_id"] == "ACC-9"  # "account from the project", not the deal's A-DEAL
     assert (p1["region"], p1["industry"]) == ("EMEA", "Retail")
@@ -125,12 +131,12 @@ def test_account_from_project_and_segment_from_its_deal():
 # --------------------------------------------------------------------------- contract value, sales cycle
 
 def test_contract_value_and_sales_cycle_only_once_the_deal_is_won():
-    raw = dataset(
+    valid = valid_dataset(
         deals=[{"deal_id": "DW", "stage": "won", "amount": "50000", "created_at": "2026-01-05T00:00:00Z",
                 "closed_at": "2026-02-15T10:00:00Z"}],
         projects=[{"project_id": "P1", "deal_id": "DW", "start_date": "2026-01-10"}],
     )
-    out = project_daily(raw, "2026-02-14", "2026-02-16")
+    out = project_daily(valid, "2026-02-14", "2026-02-16")
     before = row(out, "2026-02-14", "P1")
     assert pd.isna(before["contract_value"])  # closed 02-15 > D: not won by D
     assert pd.isna(before["sales_cycle_days"])
@@ -145,12 +151,12 @@ def test_contract_value_and_sales_cycle_only_once_the_deal_is_won():
 def test_contract_value_uses_business_time_zone_dates():
     # Asia/Shanghai is UTC+8: created 01-05T10:00Z -> 01-05 18:00 local (01-05);
     # closed 02-14T20:00Z -> 02-15 04:00 local (02-15)
-    raw = dataset(
+    valid = valid_dataset(
         deals=[{"deal_id": "DW", "stage": "won", "amount": "7000", "created_at": "2026-01-05T10:00:00Z",
                 "closed_at": "2026-02-14T20:00:00Z"}],
         projects=[{"project_id": "P1", "deal_id": "DW"}],
     )
-    out = project_daily(raw, "2026-02-14", "2026-02-15", tz="Asia/Shanghai")
+    out = project_daily(valid, "2026-02-14", "2026-02-15", tz="Asia/Shanghai")
     assert pd.isna(row(out, "2026-02-14", "P1")["contract_value"])  # won on 02-15 local
     r = row(out, "2026-02-15", "P1")
     assert r["contract_value"] == pytest.approx(7000.0)
@@ -158,7 +164,7 @@ def test_contract_value_uses_business_time_zone_dates():
 
 
 def test_contract_value_null_for_open_lost_or_missing_deal():
-    raw = dataset(
+    valid = valid_dataset(
         deals=[
             {"deal_id": "DL", "stage": "lost", "amount": "3000", "closed_at": "2026-01-20T00:00:00Z"},
             {"deal_id": "DO", "stage": "negotiation", "amount": "4000"},
@@ -170,7 +176,7 @@ def test_contract_value_null_for_open_lost_or_missing_deal():
         ],
         expenses=[{"project_id": p, "expense_date": "2026-01-05", "amount": "100"} for p in ("PL", "PO", "PX")],
     )
-    out = project_daily(raw, "2026-02-01")
+    out = project_daily(valid, "2026-02-01")
     for pid in ("PL", "PO", "PX"):
         r = row(out, "2026-02-01", pid)
         assert pd.isna(r["contract_value"]), pid
@@ -181,13 +187,13 @@ def test_contract_value_null_for_open_lost_or_missing_deal():
 
 
 def test_zero_contract_value_gives_margin_but_null_margin_pct():
-    raw = dataset(
+    valid = valid_dataset(
         deals=[{"deal_id": "D0", "stage": "won", "amount": "0", "created_at": "2026-01-01T00:00:00Z",
                 "closed_at": "2026-01-03T00:00:00Z"}],
         projects=[{"project_id": "P1", "deal_id": "D0"}],
         expenses=[{"expense_date": "2026-01-05", "amount": "250"}],
     )
-    r = row(project_daily(raw, "2026-02-01"), "2026-02-01", "P1")
+    r = row(project_daily(valid, "2026-02-01"), "2026-02-01", "P1")
     assert r["contract_value"] == pytest.approx(0.0)
     assert r["sales_cycle_days"] == 2  # 01-03 - 01-01
     assert r["margin_to_date"] == pytest.approx(-250.0)  # 0 - 250
@@ -201,7 +207,7 @@ def _cost_dataset():
         {"role": "engineer", "valid_from": "2026-02-01", "hourly_cost": "120"},
         {"role": "consultant", "valid_from": "2026-01-01", "hourly_cost": "150"},
     ]
-    return dataset(
+    return valid_dataset(
         rate_card=rate_card,
         deals=[{"deal_id": "DW", "stage": "won", "amount": "5000", "created_at": "2026-01-01T00:00:00Z",
                 "closed_at": "2026-01-02T00:00:00Z"}],
@@ -281,22 +287,22 @@ def test_costs_to_date_over_several_dates_in_one_run():
 
 def test_costs_keep_accumulating_after_delivery():
     # a delivered project keeps its row; costs to date still include entries after actual_end_date
-    raw = dataset(
+    valid = valid_dataset(
         projects=[{"project_id": "P1", "status": "delivered", "actual_end_date": "2026-01-31"}],
         time_entries=[{"work_date": "2026-01-10", "hours": "2"}, {"work_date": "2026-02-02", "hours": "3"}],
     )
-    r = row(project_daily(raw, "2026-02-05"), "2026-02-05", "P1")
+    r = row(project_daily(valid, "2026-02-05"), "2026-02-05", "P1")
     assert r["state"] == "delivered"
     assert r["hours_to_date"] == pytest.approx(5.0)  # 2 + 3, both work_date <= D
     assert r["labour_cost_to_date"] == pytest.approx(500.0)  # 5 h x 100
 
 
 def test_zero_budget_gives_null_burn():
-    raw = dataset(
+    valid = valid_dataset(
         projects=[{"project_id": "P0", "budget_cost": "0"}, {"project_id": "PZ", "budget_cost": "0"}],
         expenses=[{"project_id": "P0", "expense_date": "2026-01-05", "amount": "10"}],
     )
-    out = project_daily(raw, "2026-02-01")
+    out = project_daily(valid, "2026-02-01")
     r = row(out, "2026-02-01", "P0")
     assert r["budget_cost"] == pytest.approx(0.0)
     assert pd.isna(r["budget_burn"])  # 10 / 0: denominator 0 -> null
@@ -312,7 +318,7 @@ def test_zero_budget_gives_null_burn():
 
 def test_milestones_total_completed_overdue():
     d = "2026-03-10"
-    raw = dataset(
+    valid = valid_dataset(
         projects=[{"project_id": "P1"}, {"project_id": "P2"}],
         milestones=[
             {"due_date": "2026-03-01", "completed_date": "2026-02-28"},  # completed; not overdue
@@ -324,7 +330,7 @@ def test_milestones_total_completed_overdue():
             {"project_id": "P2", "due_date": "2026-03-01"},               # another project
         ],
     )
-    out = project_daily(raw, d)
+    out = project_daily(valid, d)
     r = row(out, d, "P1")
     assert r["milestones_total"] == 6
     assert r["milestones_completed"] == 2  # completed 02-28 and 03-10 (<= D)
@@ -334,14 +340,14 @@ def test_milestones_total_completed_overdue():
 
 
 def test_milestones_on_a_project_with_none():
-    r = row(project_daily(dataset(projects=[{"project_id": "P1"}]), "2026-03-10"), "2026-03-10", "P1")
+    r = row(project_daily(valid_dataset(projects=[{"project_id": "P1"}]), "2026-03-10"), "2026-03-10", "P1")
     assert (r["milestones_total"], r["milestones_completed"], r["milestones_overdue"]) == (0, 0, 0)
 
 
 # --------------------------------------------------------------------------- schedule slip
 
 def test_schedule_slip_days_active_vs_finished():
-    raw = dataset(projects=[
+    valid = valid_dataset(projects=[
         {"project_id": "ACT", "planned_end_date": "2026-03-01"},
         {"project_id": "HOLD", "status": "on_hold", "planned_end_date": "2026-02-01"},
         {"project_id": "EARLY", "status": "delivered", "planned_end_date": "2026-03-31",
@@ -351,7 +357,7 @@ def test_schedule_slip_days_active_vs_finished():
         {"project_id": "CANC", "status": "cancelled", "planned_end_date": "2026-06-30",
          "actual_end_date": "2026-03-01"},
     ])
-    out = project_daily(raw, "2026-02-20", "2026-04-01")
+    out = project_daily(valid, "2026-02-20", "2026-04-01")
     assert row(out, "2026-02-20", "ACT")["schedule_slip_days"] == 0  # max(0, 02-20 - 03-01 = -9)
     assert row(out, "2026-03-01", "ACT")["schedule_slip_days"] == 0  # max(0, 0)
     assert row(out, "2026-03-11", "ACT")["schedule_slip_days"] == 10  # 03-11 - 03-01
@@ -372,7 +378,7 @@ def test_schedule_slip_days_active_vs_finished():
 
 def test_licences_live_and_active_users_at_d():
     d = "2026-03-10"  # W7 = 2026-03-04 ... 2026-03-10
-    raw = dataset(
+    valid = valid_dataset(
         projects=[{"project_id": "P1"}],
         licenses=[
             {"license_id": "LA", "product": "Suite", "seats": "10", "start_date": "2026-01-01"},  # open-ended
@@ -393,7 +399,7 @@ def test_licences_live_and_active_users_at_d():
             {"license_id": "LE", "usage_date": "2026-03-10", "active_users": "40"},  # licence not live
         ],
     )
-    out = project_daily(raw, "2026-03-10", "2026-03-11")
+    out = project_daily(valid, "2026-03-10", "2026-03-11")
     r = row(out, d, "P1")
     assert r["products_live"] == 2  # distinct {Suite (LA, LB), Analytics (LC)}
     assert r["seats_live"] == 35  # 10 + 5 + 20
@@ -413,7 +419,7 @@ def test_licences_live_and_active_users_at_d():
 
 def test_top_product_sums_per_product_and_breaks_ties_by_name():
     d = "2026-03-10"
-    raw = dataset(
+    valid = valid_dataset(
         projects=[{"project_id": "PSUM"}, {"project_id": "PTIE"}],
         licenses=[
             {"license_id": "Z1", "project_id": "PSUM", "product": "Zeta"},
@@ -430,7 +436,7 @@ def test_top_product_sums_per_product_and_breaks_ties_by_name():
             {"license_id": "TA", "usage_date": d, "active_users": "4"},
         ],
     )
-    out = project_daily(raw, d)
+    out = project_daily(valid, d)
     s = row(out, d, "PSUM")
     assert s["top_product"] == "Zeta"  # Zeta 3 + 3 = 6 > Alpha 5 (though Alpha has the biggest licence)
     assert s["active_users"] == 11  # 3 + 3 + 5
@@ -445,7 +451,7 @@ def test_top_product_sums_per_product_and_breaks_ties_by_name():
 
 def test_licence_usage_edges_zero_users_no_licences_zero_seats():
     d = "2026-03-10"
-    raw = dataset(
+    valid = valid_dataset(
         projects=[{"project_id": "PQUIET"}, {"project_id": "PNONE"}, {"project_id": "PZERO"},
                   {"project_id": "POLD"}, {"project_id": "PEDGE"}],
         licenses=[
@@ -460,7 +466,7 @@ def test_licence_usage_edges_zero_users_no_licences_zero_seats():
             {"license_id": "LW", "usage_date": "2026-03-04", "active_users": "3"},  # D-6: first day of W7
         ],
     )
-    out = project_daily(raw, d)
+    out = project_daily(valid, d)
     q = row(out, d, "PQUIET")  # a live licence without usage rows: 0 active users
     assert (q["products_live"], q["seats_live"], q["active_users"]) == (1, 10, 0)
     assert q["seat_utilization"] == pytest.approx(0.0)  # 0 / 10
@@ -487,7 +493,7 @@ def test_licence_usage_edges_zero_users_no_licences_zero_seats():
 
 def test_health_each_trigger():
     d = "2026-03-10"  # default project: active, start 01-01, planned end 06-30 (slip 0), budget 10000
-    raw = dataset(
+    valid = valid_dataset(
         projects=[{"project_id": p} for p in ("GREEN", "COST", "VAR0", "BURN", "BURN90", "MS2", "MS1")]
         + [
             {"project_id": "HOLD", "status": "on_hold"},
@@ -512,7 +518,7 @@ def test_health_each_trigger():
             {"project_id": "DROP", "due_date": "2026-02-01"}, {"project_id": "DROP", "due_date": "2026-02-02"},
         ],
     )
-    out = project_daily(raw, d)
+    out = project_daily(valid, d)
     expected = {
         "GREEN": "green",
         "COST": "red",     # cost_variance 10001 - 10000 = 1 > 0

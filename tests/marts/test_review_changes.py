@@ -1,6 +1,7 @@
 """review_changes against METRICS.md: one row per as-of date per portfolio metric, with the value as
 of D, the value as of D-7 (computed whether or not D-7 was ever part of a run), their difference and
-the difference relative to abs(value_7d_ago). Expected values are worked out by hand from the spec.
+the difference relative to abs(value_7d_ago). Expected values are worked out by hand from the spec,
+on typed valid rows (staging's part is covered end to end in test_portfolio_daily).
 """
 from __future__ import annotations
 
@@ -8,7 +9,12 @@ import datetime as dt
 
 import pandas as pd
 import pytest
-from builders import PORTFOLIO_METRICS, dataset, marts
+from builders import PORTFOLIO_METRICS, as_date, as_of, valid_dataset
+
+from tasks.marts.build import build_marts
+from tasks.marts.facts import build_facts
+from tasks.marts.portfolio_daily import portfolio_daily
+from tasks.marts.review_changes import LOOKBACK, review_changes
 
 METRICS = PORTFOLIO_METRICS
 
@@ -21,15 +27,25 @@ def isnull(x) -> bool:
     return x is None or pd.isna(x)
 
 
+def changes(valid, start: str, end: str | None = None) -> pd.DataFrame:
+    """review_changes as the run computes it: from portfolio_daily over the dates and the 7 days before."""
+    grid = as_of(start, end)
+    return review_changes(portfolio_daily(build_facts(valid, "UTC"), grid.shifted(LOOKBACK)), list(grid.dates.date))
+
+
+def portfolio(valid, day: str) -> pd.DataFrame:
+    return portfolio_daily(build_facts(valid, "UTC"), as_of(day)).set_index("as_of_date")
+
+
 def row(rc: pd.DataFrame, day: str, metric: str) -> pd.Series:
     hit = rc[(rc["as_of_date"] == d(day)) & (rc["metric"] == metric)]
     assert len(hit) == 1, (day, metric, hit)
     return hit.iloc[0]
 
 
-def raw_week():
+def valid_week():
     """As of D = 2026-02-10 and D-7 = 2026-02-03 (dates below are UTC noon)."""
-    return dataset(
+    return valid_dataset(
         leads=[{"created_at": "2026-02-01T12:00:00Z"}, {"created_at": "2026-02-01T12:00:00Z"},
                {"created_at": "2026-02-05T12:00:00Z"}, {"created_at": "2026-02-10T12:00:00Z"}],
         deals=[
@@ -49,7 +65,8 @@ def raw_week():
 
 
 def test_one_row_per_portfolio_metric_per_date():
-    rc = marts(raw_week(), "2026-02-08", "2026-02-10")["review_changes"]
+    out = build_marts(valid_week(), "UTC", as_date("2026-02-08"), as_date("2026-02-10"))
+    rc = out["review_changes"]
     assert set(rc.columns) >= {"as_of_date", "metric", "value", "value_7d_ago", "change", "change_pct"}
     # 3 dates x 26 metrics = 78 rows, each (as_of_date, metric) once
     assert len(rc) == 3 * 26
@@ -58,16 +75,15 @@ def test_one_row_per_portfolio_metric_per_date():
     for day, grp in rc.groupby("as_of_date"):
         assert sorted(grp["metric"]) == sorted(METRICS), day
     # the lookback dates needed for value_7d_ago are not output rows of portfolio_daily either
-    p = marts(raw_week(), "2026-02-08", "2026-02-10")["portfolio_daily"]
+    p = out["portfolio_daily"]
     assert list(p["as_of_date"]) == [d("2026-02-08"), d("2026-02-09"), d("2026-02-10")]
 
 
 def test_value_and_value_7d_ago_agree_with_portfolio_daily():
     # value = the metric as of D (the portfolio row of D); value_7d_ago = the metric as of D-7,
     # which is computed although 2026-02-03 is not in this run: compare with a run of 02-03 alone
-    out = marts(raw_week(), "2026-02-10")
-    rc, p = out["review_changes"], out["portfolio_daily"].set_index("as_of_date")
-    ago = marts(raw_week(), "2026-02-03")["portfolio_daily"].set_index("as_of_date")
+    rc, p = changes(valid_week(), "2026-02-10"), portfolio(valid_week(), "2026-02-10")
+    ago = portfolio(valid_week(), "2026-02-03")
     for m in METRICS:
         r = row(rc, "2026-02-10", m)
         now, before = p.loc[d("2026-02-10"), m], ago.loc[d("2026-02-03"), m]
@@ -82,7 +98,7 @@ def test_value_and_value_7d_ago_agree_with_portfolio_daily():
 
 
 def test_value_7d_ago_hand_computed_for_a_date_never_run():
-    rc = marts(raw_week(), "2026-02-10")["review_changes"]
+    rc = changes(valid_week(), "2026-02-10")
     r = row(rc, "2026-02-10", "leads_created_30d")
     # D=02-10: W30 = 01-12..02-10: leads of 02-01, 02-01, 02-05, 02-10 -> 4
     # D-7=02-03: W30 = 01-05..02-03: leads of 02-01, 02-01 -> 2 (02-05 and 02-10 are after 02-03)
@@ -94,7 +110,7 @@ def test_value_7d_ago_hand_computed_for_a_date_never_run():
 
 
 def test_several_dates_each_with_its_own_week_ago():
-    rc = marts(raw_week(), "2026-02-09", "2026-02-10")["review_changes"]
+    rc = changes(valid_week(), "2026-02-09", "2026-02-10")
     # D=02-09: W30 = 01-11..02-09: 02-01, 02-01, 02-05 -> 3; D-7=02-02: W30 = 01-04..02-02: 2 leads
     # change 1; change_pct 1/2 = 0.5
     r = row(rc, "2026-02-09", "leads_created_30d")
@@ -106,7 +122,7 @@ def test_several_dates_each_with_its_own_week_ago():
 
 
 def test_negative_change_pct():
-    rc = marts(raw_week(), "2026-02-10")["review_changes"]
+    rc = changes(valid_week(), "2026-02-10")
     r = row(rc, "2026-02-10", "bookings_30d")
     # D=02-10, W30 = 01-12..02-10: R1 (won 02-05, 400) -> 400; X1 (won 01-10) is out
     # D-7=02-03, W30 = 01-05..02-03: X1 (1000) -> 1000
@@ -129,7 +145,7 @@ def test_negative_change_pct():
 
 
 def test_change_pct_divides_by_abs_of_a_negative_week_ago_value():
-    rc = marts(raw_week(), "2026-02-10")["review_changes"]
+    rc = changes(valid_week(), "2026-02-10")
     r = row(rc, "2026-02-10", "delivered_margin_pct_90d")
     # P1 delivered 02-01 (in W90 of both dates), contract value 1000 (X1 won 01-10)
     # D-7=02-03: cost to date = 15 h x 100 = 1500 -> (1000 - 1500) / 1000 = -0.5
@@ -142,7 +158,7 @@ def test_change_pct_divides_by_abs_of_a_negative_week_ago_value():
 
 
 def test_change_pct_null_when_value_7d_ago_is_zero():
-    rc = marts(raw_week(), "2026-02-10")["review_changes"]
+    rc = changes(valid_week(), "2026-02-10")
     # deals_created_30d: D=02-10 (01-12..02-10): N1 (02-05) -> 1; D-7=02-03 (01-05..02-03): none -> 0
     # change 1; change_pct 1/0 -> null
     r = row(rc, "2026-02-10", "deals_created_30d")
@@ -162,7 +178,7 @@ def test_change_pct_null_when_value_7d_ago_is_zero():
 
 
 def test_null_value_7d_ago_gives_null_change():
-    rc = marts(raw_week(), "2026-02-10")["review_changes"]
+    rc = changes(valid_week(), "2026-02-10")
     # renewal_rate_90d: D=02-10: R1 (renewal) won 02-05 -> 1/1 = 1.0;
     # D-7=02-03: no renewal deal closed by then -> 0/0 -> null; change and change_pct -> null
     r = row(rc, "2026-02-10", "renewal_rate_90d")

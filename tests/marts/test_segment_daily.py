@@ -1,5 +1,6 @@
 """segment_daily against ../shared/spec/METRICS.md: every expected value is worked out by hand from
-the definitions (not from the implementation), with the arithmetic in a comment.
+the definitions (not from the implementation), with the arithmetic in a comment. The datasets are
+typed valid rows; one test goes through staging, end to end.
 
 W90 ending 2026-04-10 = 2026-01-11 ... 2026-04-10; ending 2026-04-11 = 2026-01-12 ... 2026-04-11.
 """
@@ -7,14 +8,17 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from builders import as_date, as_of_dates, dataset, marts
+from builders import as_date, as_of, as_of_dates, dataset, marts, valid_dataset
+
+from tasks.marts.facts import build_facts
+from tasks.marts.segment_daily import segment_daily
 
 D = "2026-04-10"
 D1 = "2026-04-11"
 
 
-def segments(raw, start, end=None, tz="UTC") -> pd.DataFrame:
-    return marts(raw, start, end, tz)["segment_daily"]
+def segments(valid, start, end=None, tz="UTC") -> pd.DataFrame:
+    return segment_daily(build_facts(valid, tz), as_of(start, end))
 
 
 def row(frame: pd.DataFrame, day, dimension: str, segment: str) -> pd.Series:
@@ -25,7 +29,7 @@ def row(frame: pd.DataFrame, day, dimension: str, segment: str) -> pd.Series:
 
 def keys_at(frame: pd.DataFrame, day) -> set[tuple[str, str]]:
     at = frame[as_of_dates(frame) == as_date(day)]
-    return set(zip(at["dimension"], at["segment"]))
+    return set(zip(at["dimension"], at["segment"], strict=True))
 
 
 def deal(deal_id, region, industry, account, amount, created, stage="discovery", closed=""):
@@ -33,10 +37,10 @@ def deal(deal_id, region, industry, account, amount, created, stage="discovery",
             "amount": str(amount), "created_at": created, "stage": stage, "closed_at": closed}
 
 
-def _segment_dataset():
+def _segment_records() -> dict[str, list[dict]]:
     deals = [
         deal("d1", "EMEA", "Retail", "A1", 1000, "2026-01-05T00:00:00Z", "won", "2026-01-11T00:00:00Z"),
-        deal("d2", " EMEA ", "Retail", "A2", 2000, "2026-02-01T00:00:00Z", "won", "2026-03-01T00:00:00Z"),
+        deal("d2", "EMEA", "Retail", "A2", 2000, "2026-02-01T00:00:00Z", "won", "2026-03-01T00:00:00Z"),
         deal("d3", "EMEA", "Banking", "A3", 500, "2026-02-01T00:00:00Z", "lost", "2026-03-05T00:00:00Z"),
         deal("d4", "EMEA", "Banking", "A4", 700, "2026-02-01T00:00:00Z", "proposal"),
         # won the day before W90 (ending 04-10): a customer, but no booking in the window
@@ -55,11 +59,18 @@ def _segment_dataset():
         {"project_id": "P5", "deal_id": "d1", "status": "planned"},  # planned: never active
         {"project_id": "P6", "deal_id": "d2", "start_date": "2026-04-11"},  # not started at 04-10
     ]
-    return dataset(deals=deals, projects=projects)
+    return {"deals": deals, "projects": projects}
+
+
+def _segment_dataset():
+    return valid_dataset(**_segment_records())
 
 
 def test_segments_are_the_values_of_deals_existing_by_d():
-    out = segments(_segment_dataset(), D, D1)
+    # end to end (raw text -> staging -> marts), with d2's region padded as a source may give it
+    records = _segment_records()
+    records["deals"][1]["region"] = " EMEA "
+    out = marts(dataset(**records), D, D1)["segment_daily"]
     # at 04-10: d7 (created 04-11) does not exist yet, so no "emea" row; " EMEA " trims to "EMEA";
     # empty region (d8) and empty industry (d6) are "unknown"
     assert keys_at(out, D) == {("region", "EMEA"), ("region", "APAC"), ("region", "unknown"),
@@ -150,7 +161,7 @@ def test_segments_on_the_next_day():
 
 
 def test_customers_are_distinct_accounts_and_amounts_sum():
-    raw = dataset(deals=[
+    valid = valid_dataset(deals=[
         deal("a", "NA", "Tech", "ACC1", 100, "2026-01-01T00:00:00Z", "won", "2026-02-01T00:00:00Z"),
         deal("b", "NA", "Tech", "ACC1", 250.5, "2026-01-01T00:00:00Z", "won", "2026-02-02T00:00:00Z"),
         deal("c", "NA", "Tech", "ACC2", 49.5, "2026-01-01T00:00:00Z", "won", "2026-02-03T00:00:00Z"),
@@ -158,7 +169,7 @@ def test_customers_are_distinct_accounts_and_amounts_sum():
         deal("f", "NA", "Tech", "ACC4", 10, "2026-01-01T00:00:00Z", "negotiation"),
         deal("g", "NA", "Tech", "ACC5", 20.25, "2026-01-01T00:00:00Z", "discovery"),
     ])
-    out = segments(raw, "2026-03-01")
+    out = segments(valid, "2026-03-01")
     assert keys_at(out, "2026-03-01") == {("region", "NA"), ("industry", "Tech")}
     for dim, seg in (("region", "NA"), ("industry", "Tech")):
         r = row(out, "2026-03-01", dim, seg)
@@ -173,9 +184,9 @@ def test_segment_dates_use_business_time_zone():
     # America/New_York is UTC-5 in January/February.
     # created 2026-02-01T03:00Z = 01-31 22:00 local: exists by D = 01-31 (in UTC it would not)
     # closed 2026-02-01T04:00Z = 01-31 23:00 local: won by D = 01-31
-    raw = dataset(deals=[deal("n1", "US", "Retail", "A1", 600, "2026-02-01T03:00:00Z", "won",
+    valid = valid_dataset(deals=[deal("n1", "US", "Retail", "A1", 600, "2026-02-01T03:00:00Z", "won",
                               "2026-02-01T04:00:00Z")])
-    out = segments(raw, "2026-01-31", tz="America/New_York")
+    out = segments(valid, "2026-01-31", tz="America/New_York")
     r = row(out, "2026-01-31", "region", "US")
     assert r["bookings_90d"] == pytest.approx(600.0)
     assert r["win_rate_90d"] == pytest.approx(1.0)

@@ -1,0 +1,105 @@
+"""METRICS.md, "Shared definitions": the ones that more than one figure uses, in the spec's order,
+each with the spec's sentence.
+
+A definition that holds "at D" or "by D" is given as the as-of dates on which each row satisfies it:
+a `Span` (calendar.py), one entry per row of the frame passed in, NEVER-first where the row never
+does. The rest of that section is done once in facts.py, as columns:
+
+- `date(ts)`: every `*_day` column (event dates in the business time zone, day numbers);
+- "won by D", "closed by D": `won_day`, `closed_day` of a deal (NEVER if it never is);
+- *sales cycle* of a won deal: `sales_cycle`; *labour cost* of a time entry: `labour_cost`;
+- a project's deal, and so its contract value, sales cycle and segment: columns of `projects`;
+- segment values compared trimmed: staging trims them; a missing one is `unknown`.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from tasks.marts.calendar import NEVER, Span, in_window
+
+
+def open_at(deals: pd.DataFrame) -> Span:
+    """Deal *open at D* = exists and not closed by D: `date(created_at) ≤ D < date(closed_at)`."""
+    return Span(deals["created_day"].to_numpy(), deals["closed_day"].to_numpy() - 1)
+
+
+def first_win_by_account(deals: pd.DataFrame, by: list[str] | None = None) -> pd.DataFrame:
+    """Customer: an `account_id` with a deal won by D. *Key account*: a customer with a deal won by
+    D whose `is_key_account` is true. *New customer in Wn*: a customer whose first won deal's
+    `date(closed_at)` ∈ Wn.
+
+    Per account (and `by` columns): `first_win`, the first day one of its deals was won (it is a
+    customer from then on), and `first_key_win`, the first day one of its key-account deals was won
+    (a key account from then on); NEVER if none.
+    """
+    won = deals[deals["is_won"]]
+    keys = (by or []) + ["account_id"]
+    first = won.groupby(keys)["won_day"].min().rename("first_win")
+    key = won[won["is_key_account"]].groupby(keys)["won_day"].min().rename("first_key_win")
+    return pd.concat([first, key], axis=1).fillna(NEVER).astype("int64").reset_index()
+
+
+def has_state(projects: pd.DataFrame) -> Span:
+    """Project *state at D* (projects with status `planned` never have one): `not_started` if
+    `start_date > D`, else a state: from the start date on."""
+    planned = projects["status"].eq("planned").to_numpy()
+    start = np.where(planned, NEVER, projects["start_day"].to_numpy())
+    return Span(start, np.full(len(projects), NEVER))
+
+
+def state_at(projects: pd.DataFrame, day: np.ndarray) -> np.ndarray:
+    """Project *state at D*: `not_started` if `start_date > D`; `active` if `start_date ≤ D` and
+    (`actual_end_date` missing or `> D`); otherwise its `status` (`delivered` or `cancelled`).
+    A project `on_hold` is paused, not finished: it counts as active.
+
+    `projects` holds one project per as-of date `day`, row by row; planned projects get None.
+    """
+    status = projects["status"].to_numpy()
+    state = np.where(day < projects["start_day"].to_numpy(), "not_started",
+                     np.where(day < projects["end_day"].to_numpy(), "active", status))
+    return np.where(status == "planned", None, state)
+
+
+def active(projects: pd.DataFrame) -> Span:
+    """Projects whose state at D is `active`: `start_date ≤ D < actual_end_date`; planned ones never."""
+    return Span(has_state(projects).first, projects["end_day"].to_numpy() - 1)
+
+
+def contract_value_at(projects: pd.DataFrame, day: np.ndarray) -> np.ndarray:
+    """*Contract value* of a project at D: the `amount` of its deal if that deal is won by D, else null.
+
+    `projects` holds one project per as-of date `day`, row by row.
+    """
+    return np.where(deal_won_by(projects, day), projects["contract_value"].to_numpy(), np.nan)
+
+
+def deal_won_by(projects: pd.DataFrame, day: np.ndarray) -> np.ndarray:
+    """Whether the project's deal is won by D (`date(closed_at) ≤ D`), per row and as-of date `day`."""
+    return projects["won_day"].to_numpy() <= day
+
+
+def overdue(milestones: pd.DataFrame) -> Span:
+    """Milestone *overdue at D*: `due_date < D` and not completed by D (`completed_date ≤ D`),
+    i.e. D ∈ [due + 1, completed − 1]."""
+    return Span(milestones["due_day"].to_numpy() + 1, milestones["completed_day"].to_numpy() - 1)
+
+
+def live(licenses: pd.DataFrame) -> Span:
+    """Licence *live at D*: `start_date ≤ D` and (`end_date` missing or `≥ D`)."""
+    return Span(licenses["start_day"].to_numpy(), licenses["end_day"].to_numpy())
+
+
+def latest_reading_in_w7(readings: pd.DataFrame) -> Span:
+    """A licence's *active users at D*: `active_users` of its usage row with the latest
+    `usage_date` in W7; 0 if none. Only while the licence is live.
+
+    `readings` are usage rows with their licence's `start_day`/`end_day` and the day of the next
+    reading of the same licence (`next_day`, NEVER if none): a reading is the latest in W7 from its
+    day until 6 days later or the day before the next reading, whichever comes first.
+    """
+    day = readings["day"].to_numpy()
+    first = np.maximum(day, readings["start_day"].to_numpy())
+    last = np.minimum.reduce([in_window(day, 7).last, readings["next_day"].to_numpy() - 1,
+                              readings["end_day"].to_numpy()])
+    return Span(first, last)
