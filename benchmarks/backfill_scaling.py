@@ -20,10 +20,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import sqlalchemy as sa  # noqa: E402
 
 from opsmetrics.sample import generate  # noqa: E402
-from opsmetrics.settings import load_settings  # noqa: E402
+from schemas.config import Settings  # noqa: E402
 from schemas.sources import ENTITIES  # noqa: E402
 from tasks.marts.build import build_marts  # noqa: E402
-from tasks.sources.read import read_entity  # noqa: E402
+from tasks.sources.registry import read_entity  # noqa: E402
 from tasks.staging.stage import stage_sources  # noqa: E402
 from tasks.warehouse.publish import publish_marts  # noqa: E402
 
@@ -43,7 +43,7 @@ def main() -> None:
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         _, t_gen = timed(generate, tmp, args.scale, 7, END)
-        settings = load_settings(source_dir=tmp)
+        settings = Settings(sources={"files": {"path": str(tmp)}})
         raw, t_read = timed(lambda: {n: read_entity(settings, n) for n in ENTITIES})
         staged, t_stage = timed(stage_sources, raw, "USD")
         rows = sum(len(f) for f in raw.values())

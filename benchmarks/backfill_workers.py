@@ -22,10 +22,10 @@ import sqlalchemy as sa  # noqa: E402
 from prefect_stack import prefect_stack  # noqa: E402
 
 from opsmetrics.sample import generate  # noqa: E402
-from opsmetrics.settings import load_settings  # noqa: E402
+from schemas.config import Settings  # noqa: E402
 from schemas.sources import ENTITIES  # noqa: E402
 from tasks.marts.build import build_marts  # noqa: E402
-from tasks.sources.read import read_entity  # noqa: E402
+from tasks.sources.registry import read_entity  # noqa: E402
 from tasks.staging.stage import stage_sources  # noqa: E402
 from tasks.warehouse.connect import Warehouse  # noqa: E402
 from tasks.warehouse.migrate import prepare  # noqa: E402
@@ -45,7 +45,7 @@ def main() -> None:
         tmp = Path(tmp)
         generate(tmp / "drop", scale=args.scale, seed=7, end_date=END)
         t = time.perf_counter()  # baseline: one pass in this process
-        settings = load_settings(source_dir=str(tmp / "drop"))
+        settings = Settings(sources={"files": {"path": str(tmp / "drop")}})
         staged = stage_sources({n: read_entity(settings, n) for n in ENTITIES}, "USD")
         wh = Warehouse.open(f"sqlite:///{tmp / 'baseline.db'}")
         prepare(wh)
@@ -56,7 +56,7 @@ def main() -> None:
             t = time.perf_counter()
             run = stack.wait(stack.run_deployment("backfill/backfill", {
                 "start_date": start.isoformat(), "end_date": END.isoformat(), "chunk_days": args.chunk_days,
-                "source_dir": str(tmp / "drop"), "warehouse": url}), timeout=3600)
+                "options": {"source_dir": str(tmp / "drop"), "warehouse": url}}), timeout=3600)
             distributed = time.perf_counter() - t
         engine = sa.create_engine(url)
         ledger = pd.read_sql("SELECT * FROM partition_runs", engine)

@@ -23,10 +23,10 @@ sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).res
 from pgserver import drop_schema, require_pg  # noqa: E402
 
 from opsmetrics.sample import generate  # noqa: E402
-from opsmetrics.settings import load_settings  # noqa: E402
+from schemas.config import Settings  # noqa: E402
 from schemas.sources import ENTITIES  # noqa: E402
 from tasks.marts.build import build_marts  # noqa: E402
-from tasks.sources.read import read_entity  # noqa: E402
+from tasks.sources.registry import read_entity  # noqa: E402
 from tasks.staging.stage import stage_sources  # noqa: E402
 from tasks.warehouse.connect import Warehouse  # noqa: E402
 from tasks.warehouse.migrate import prepare  # noqa: E402
@@ -44,7 +44,7 @@ def main() -> None:
     start = END - dt.timedelta(days=args.days - 1)
     with tempfile.TemporaryDirectory() as tmp:
         generate(tmp, args.scale, 7, END)
-        settings = load_settings(source_dir=tmp)
+        settings = Settings(sources={"files": {"path": str(tmp)}})
         staged = stage_sources({n: read_entity(settings, n) for n in ENTITIES}, "USD")
     marts = build_marts(staged.valid, "UTC", start, END)
     rows = sum(len(f) for f in marts.values())

@@ -1,7 +1,8 @@
 """`opsmetrics`: generate sample data, run the nightly refresh or a backfill, or the whole demo.
 
-Prefect and Great Expectations are imported only by the commands that run flows: `--help` stays
-instant. A failed command exits 1 and its last line on stderr is the one-line reason.
+The configuration is checked (schemas/config.py) before Prefect or Great Expectations is imported:
+a bad setting fails in well under a second, and `--help` is instant. A failed command exits 1 and
+its last line on stderr is the one-line reason.
 """
 from __future__ import annotations
 
@@ -9,9 +10,26 @@ import argparse
 import datetime as dt
 import os
 import sys
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 DEMO_DIR, DEMO_WAREHOUSE = "data/sample", "sqlite:///warehouse.db"
+
+EPILOG = """\
+examples:
+  opsmetrics demo
+  opsmetrics run --config opsmetrics.yaml                 # yesterday, and every night missed since the last run
+  opsmetrics run --config opsmetrics.yaml --as-of 2026-11-30
+  opsmetrics backfill --config opsmetrics.yaml --start 2026-01-01 --end 2026-11-30
+  opsmetrics status --config opsmetrics.yaml
+  opsmetrics check-config opsmetrics.yaml
+
+environment:
+  OPSMETRICS_CONFIG     the configuration file when --config is not given (how workers find theirs)
+  OPSMETRICS_WAREHOUSE  the warehouse URL (or env:VAR / secret:BLOCK), over the configuration's
+  PREFECT_API_URL       run on this Prefect server (seen in its UI); unset, a temporary local
+                        server is started for the run (15-25 s)
+"""
 
 
 def _date(text: str) -> dt.date:
@@ -21,19 +39,34 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
-def _run_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--config", metavar="FILE", help="YAML configuration (see README); flags override it")
-    p.add_argument("--source-dir", metavar="DIR", help="folder of the file drop (default: data/sample)")
-    p.add_argument("--warehouse", metavar="URL", help="SQLAlchemy URL of the warehouse "
+def _package_version() -> str:
+    try:
+        return version("opsmetrics")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _config_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", metavar="FILE", help="YAML configuration (see README); default $OPSMETRICS_CONFIG")
+    p.add_argument("--warehouse", metavar="URL", help="SQLAlchemy URL without a password, or env:VAR / secret:BLOCK "
                    "(default: sqlite:///warehouse.db; env OPSMETRICS_WAREHOUSE)")
+
+
+def _run_options(p: argparse.ArgumentParser) -> None:
+    _config_option(p)
+    p.add_argument("--source-dir", metavar="DIR", help="folder of the file drop (default: data/sample)")
     p.add_argument("--timezone", metavar="TZ", help="business time zone, e.g. Europe/Paris (default: UTC)")
     p.add_argument("--currency", metavar="CUR", help="reporting currency, ISO 4217 (default: USD)")
+    p.add_argument("--allow-shrink", metavar="ENTITY", action="append",
+                   help="let this entity through the shrink guard for this run (repeatable)")
     p.add_argument("--full-refresh", action="store_true",
                    help="connectors re-read everything (and drop records the source no longer has)")
 
 
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="opsmetrics", description=__doc__.split("\n\n")[0])
+    top = argparse.ArgumentParser(prog="opsmetrics", description=__doc__.split("\n\n")[0], epilog=EPILOG,
+                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+    top.add_argument("--version", action="version", version=f"opsmetrics {_package_version()}")
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
     g = sub.add_parser("generate", help="write a deterministic sample dataset (file-drop format)",
                        description="Write a realistic sample dataset, one CSV per entity, with a small share "
@@ -42,10 +75,13 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--scale", type=float, default=1.0, help="volume multiplier (1 ≈ 20,000 leads; default 1)")
     g.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     g.add_argument("--end-date", type=_date, metavar="D", help="last date of the data (default: yesterday, UTC)")
-    r = sub.add_parser("run", help="the nightly refresh for one as-of date",
-                       description="Refresh every summary table as of one date.")
+    r = sub.add_parser("run", help="the nightly refresh: yesterday and every night missed since the last one",
+                       description="Refresh every summary table as of yesterday in the business time zone, "
+                       "together with every night missed since the last nightly run (at most 31), in one pass. "
+                       "With --as-of, that one date only.")
     _run_options(r)
-    r.add_argument("--as-of", type=_date, metavar="D", help="as-of date (default: yesterday in the business time zone)")
+    r.add_argument("--as-of", type=_date, metavar="D",
+                   help="compute this one date only (default: yesterday and the missed nights)")
     b = sub.add_parser("backfill", help="refresh every as-of date of a range",
                        description="Recompute every summary table for each date from --start to --end.")
     _run_options(b)
@@ -53,12 +89,20 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--end", type=_date, required=True, metavar="D2", help="last as-of date (included)")
     b.add_argument("--only-failed", action="store_true",
                    help="compute only the dates of the range that no run has published (see partition_runs)")
+    s = sub.add_parser("status", help="which dates are published, and the last runs with their reasons",
+                       description="Read the warehouse's ledger (partition_runs) and run log: the published "
+                       "dates per flow, the dates that failed, and the last runs.")
+    _config_option(s)
+    s.add_argument("--runs", type=int, default=10, metavar="N", help="how many recent runs to list (default 10)")
+    c = sub.add_parser("check-config", help="check a configuration file and print it with the defaults filled in",
+                       description="Validate FILE as the run would (every setting, unknown keys included) and "
+                       "print the settings it gives; exit 1 naming the setting when one is wrong.")
+    c.add_argument("file", metavar="FILE", help="the YAML configuration file")
     gr = sub.add_parser("grant-reader", help="create or update a read-only PostgreSQL role for BI tools",
                         description="Create (or update) ROLE: it can log in and read the output schema's tables "
                         "and views, and nothing else (not the raw landing tables, no writes).")
     gr.add_argument("role", metavar="ROLE", help="the role's name")
-    gr.add_argument("--config", metavar="FILE", help="YAML configuration (for the warehouse and its schema)")
-    gr.add_argument("--warehouse", metavar="URL", help="SQLAlchemy URL of the PostgreSQL warehouse")
+    _config_option(gr)
     gr.add_argument("--password-env", metavar="VAR",
                     help="name of an environment variable holding the role's password (never on the command line)")
     d = sub.add_parser("demo", help=f"generate into {DEMO_DIR}/, run into ./warehouse.db, print a summary",
@@ -70,15 +114,19 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    # the temporary server of a run without PREFECT_API_URL: time to start on a busy machine, and
+    # no telemetry (offline, every run would log an ERROR about it)
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
     try:
         return COMMANDS[args.command](args)
     except KeyboardInterrupt:
         _quiet_shutdown()
         print("opsmetrics: interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # the one-line reason, last on stderr (Prefect has logged the details)
-        from flows.refresh import one_line
+    except Exception as exc:  # the one-line reason, last on stderr (the run's log has the details)
+        from tasks.errors import one_line
 
         _quiet_shutdown()
         print(f"opsmetrics {args.command} failed: {one_line(exc)}", file=sys.stderr)
@@ -93,6 +141,18 @@ def _quiet_shutdown() -> None:
     sys.stderr.flush()
 
 
+def _options(args: argparse.Namespace):
+    """The run options of the command line, checked, with the settings they give: both before
+    anything slow is imported."""
+    from schemas.config import load_settings, parse_options
+
+    given = {"config": args.config, "warehouse": args.warehouse,
+             **{k: getattr(args, k, None) for k in ("source_dir", "timezone", "currency", "allow_shrink")},
+             "full_refresh": getattr(args, "full_refresh", False)}
+    options = parse_options({k: v for k, v in given.items() if v is not None}, where="command line")
+    return options, load_settings(options)
+
+
 def _generate(args: argparse.Namespace) -> int:
     from opsmetrics.sample import generate
 
@@ -101,40 +161,63 @@ def _generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _flow_kwargs(args: argparse.Namespace) -> dict:
-    return {"config": args.config, "source_dir": args.source_dir, "warehouse": args.warehouse,
-            "timezone": args.timezone, "currency": args.currency, "full_refresh": args.full_refresh}
-
-
 def _run(args: argparse.Namespace) -> int:
+    options, _ = _options(args)
     from flows.nightly_refresh import nightly_refresh
 
-    result = nightly_refresh(as_of=args.as_of, **_flow_kwargs(args))
+    result = nightly_refresh(as_of=args.as_of, options=options)
     print(f"run {result.run_id}: {result.status}, {result.message}")
     return 0
 
 
 def _backfill(args: argparse.Namespace) -> int:
+    options, _ = _options(args)
     from flows.backfill import backfill
 
-    result = backfill(start_date=args.start, end_date=args.end, only_failed=args.only_failed, **_flow_kwargs(args))
+    result = backfill(start_date=args.start, end_date=args.end, only_failed=args.only_failed, options=options)
     print(f"backfill {result.run_id}: {result.status}, {result.message}")
     return 0
 
 
+def _status(args: argparse.Namespace) -> int:
+    _, settings = _options(args)
+    from opsmetrics.summary import status_text
+    from tasks.pipeline import open_warehouse
+    from tasks.warehouse.status import warehouse_status
+
+    wh = open_warehouse(settings)
+    try:
+        print(status_text(warehouse_status(wh, args.runs), wh.url))
+    finally:
+        wh.dispose()
+    return 0
+
+
+def _check_config(args: argparse.Namespace) -> int:
+    import yaml
+
+    from schemas.config import load_settings
+
+    settings = load_settings(config=args.file)
+    print(f"{args.file}: ok")
+    print(yaml.safe_dump(settings.model_dump(mode="json"), sort_keys=False, allow_unicode=True).rstrip())
+    return 0
+
+
 def _grant_reader(args: argparse.Namespace) -> int:
-    from opsmetrics.settings import SettingsError, load_settings
-    from tasks.warehouse.access import grant_reader
-    from tasks.warehouse.connect import Warehouse
-    from tasks.warehouse.migrate import upgrade
+    from schemas.config import SettingsError
 
     password = None
     if args.password_env:
         password = os.environ.get(args.password_env)
         if not password:
             raise SettingsError(f"--password-env: environment variable {args.password_env} is not set or empty")
-    settings = load_settings(args.config, warehouse=args.warehouse)
-    wh = Warehouse.open(settings.warehouse, settings.warehouse_schema)
+    _, settings = _options(args)
+    from tasks.pipeline import open_warehouse
+    from tasks.warehouse.access import grant_reader
+    from tasks.warehouse.migrate import upgrade
+
+    wh = open_warehouse(settings)
     try:
         upgrade(wh)  # the schema and the landing schema must exist before they are granted
         for sql in grant_reader(wh, args.role, password):
@@ -146,19 +229,22 @@ def _grant_reader(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from flows.nightly_refresh import nightly_refresh
     from opsmetrics.sample import generate
-    from opsmetrics.summary import demo_summary
+    from schemas.config import RunOptions
 
     as_of = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
     rows = generate(DEMO_DIR, scale=args.scale, end_date=as_of)
     print(f"generated {sum(rows.values()):,} sample rows into {DEMO_DIR}/")
-    result = nightly_refresh(as_of=as_of, source_dir=DEMO_DIR, warehouse=DEMO_WAREHOUSE)
+    from flows.nightly_refresh import nightly_refresh
+    from opsmetrics.summary import demo_summary
+
+    result = nightly_refresh(as_of=as_of, options=RunOptions(source_dir=DEMO_DIR, warehouse=DEMO_WAREHOUSE))
     print(demo_summary(result, Path("warehouse.db").resolve()))
     return 0
 
 
-COMMANDS = {"generate": _generate, "run": _run, "backfill": _backfill, "grant-reader": _grant_reader, "demo": _demo}
+COMMANDS = {"generate": _generate, "run": _run, "backfill": _backfill, "status": _status,
+            "check-config": _check_config, "grant-reader": _grant_reader, "demo": _demo}
 
 if __name__ == "__main__":
     sys.exit(main())

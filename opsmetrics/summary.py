@@ -1,22 +1,11 @@
-"""The short text the demo prints: headline figures, quarantine per entity, where the tables are."""
+"""The short texts the CLI prints: the demo's headline figures and quarantine, and `status`."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from schemas.tables import MARTS
-
-if TYPE_CHECKING:
-    from flows.refresh import RunResult
-
-
-def fmt(v: object) -> str:
-    """A figure for people: thousands separated, small ratios with 4 significant digits."""
-    if v is None:
-        return "–"
-    if isinstance(v, float):
-        return f"{v:,.4g}" if abs(v) < 10 else f"{v:,.0f}"
-    return f"{v:,}" if isinstance(v, int) else str(v)
+from tasks.report import RunResult, fmt
+from tasks.warehouse.status import WarehouseStatus
 
 
 def demo_summary(result: RunResult, warehouse: Path) -> str:
@@ -27,4 +16,21 @@ def demo_summary(result: RunResult, warehouse: Path) -> str:
     lines += [f"  {name:<16} {c['quarantined']:>6,} of {c['read']:>8,}" for name, c in result.counts.items()]
     lines += ["", f"Warehouse: {warehouse} (SQLite)", "  tables: " + ", ".join(list(MARTS) + ["quarantine", "run_log"]),
               f"  try: sqlite3 {warehouse.name} 'select * from portfolio_daily'"]
+    return "\n".join(lines)
+
+
+def status_text(status: WarehouseStatus, where: str) -> str:
+    lines = [f"Warehouse {where}", "", "Published as-of dates:"]
+    if status.published.empty:
+        lines.append("  none yet")
+    lines += [f"  {r.flow:<16} {r.first:%Y-%m-%d} … {r.last:%Y-%m-%d}  ({r.dates} date{'s' * (r.dates > 1)})"
+              for r in status.published.itertuples()]
+    if not status.failed.empty:
+        lines += ["", "Dates whose last try failed (rerun a backfill with --only-failed):"]
+        lines += [f"  {r.flow:<16} {r.as_of_date:%Y-%m-%d}  run {r.run_id}" for r in status.failed.itertuples()]
+    lines += ["", f"Last {len(status.runs)} runs:"]
+    if status.runs.empty:
+        lines.append("  none yet")
+    lines += [f"  {str(r.started_at)[:19]}  {r.flow:<16} {r.as_of_start} … {r.as_of_end}  {r.status:<9} {r.message}"
+              for r in status.runs.itertuples()]
     return "\n".join(lines)

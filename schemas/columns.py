@@ -7,10 +7,10 @@ so a rule is written down once.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     """How a column's text is parsed (SOURCES.md, "Conventions")."""
 
     TEXT = "text"  # trimmed; empty = missing

@@ -32,24 +32,10 @@ class Rule:
     name: str
     column: str  # the column whose value is reported in `quarantine.detail`
     text: str
-    expectation: str  # a class of great_expectations.expectations
+    expectation: str  # a class of great_expectations.expectations (tasks/staging/validate.py builds it)
     kwargs: dict[str, Any] = field(default_factory=dict)
     # only rows where `column in/not in values`: ("is_in" | "is_not_in", column, values)
     condition: tuple[str, str, tuple[str, ...]] | None = None
-
-    def build(self, position: int):
-        """The GX expectation (GX is imported here, not at start-up: it takes ~10 s).
-
-        `position` goes into the expectation's meta: GX reports results in an order of its own.
-        """
-        import great_expectations.expectations as gxe
-        from great_expectations.expectations.row_conditions import Column
-
-        kwargs = dict(self.kwargs)
-        if self.condition:
-            test, column, values = self.condition
-            kwargs["row_condition"] = getattr(Column(column), test)(list(values))
-        return getattr(gxe, self.expectation)(**kwargs, meta={"rule": self.name, "position": position})
 
 
 def rules_for(entity: Entity, currency: str) -> list[Rule]:

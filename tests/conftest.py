@@ -11,6 +11,8 @@ TESTS = Path(__file__).parent
 sys.path.insert(0, str(TESTS))
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # offline: telemetry only logs errors
+os.environ.setdefault("DO_NOT_TRACK", "1")
 
 
 def pytest_configure(config: pytest.Config) -> None:

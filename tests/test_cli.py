@@ -66,8 +66,8 @@ def test_run_publishes_every_table_and_quarantines_what_was_injected(drop, tmp_p
     # exactly the rows the generator broke are quarantined, no more, no fewer
     manifest = build(scale=SCALE, seed=3, end_date=END).manifest
     expected = manifest[manifest["expect"] == "quarantined"]
-    assert set(zip(t["quarantine"]["entity"], t["quarantine"]["record_id"])) == set(zip(expected["entity"],
-                                                                                      expected["key"]))
+    assert set(zip(t["quarantine"]["entity"], t["quarantine"]["record_id"], strict=True)) == set(zip(expected["entity"],
+                                                                                      expected["key"], strict=True))
     assert list(t["run_log"]["status"]) == ["completed"]
 
 
@@ -128,3 +128,47 @@ def test_postgresql_warehouse_gets_the_same_rows_as_sqlite(drop, tmp_path, prefe
             pd.testing.assert_frame_equal(a, b, check_dtype=False, check_exact=False, rtol=1e-12, obj=name)
     finally:
         drop_schema(pg, schema)
+
+
+def test_status_shows_published_ranges_failed_dates_and_the_last_runs(tmp_path):
+    """`status` reads the ledger and the run log; no Prefect needed (the pipeline runs in-process)."""
+    import logging
+
+    from builders import dataset
+
+    from schemas.config import Settings
+    from tasks import pipeline
+
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    for name, frame in dataset(leads=[{"lead_id": f"L{i}"} for i in range(30)]).items():
+        frame.to_csv(drop / f"{name}.csv", index=False)
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    settings = Settings(sources={"files": {"path": str(drop)}}, warehouse=url)
+    wh = pipeline.open_warehouse(settings)
+    log = logging.getLogger("test-status")
+    pipeline.backfill(settings, dt.date(2026, 2, 1), dt.date(2026, 2, 5), warehouse=wh, log=log, run_id="b1")
+    pipeline.backfill(settings, dt.date(2026, 2, 8), dt.date(2026, 2, 9), warehouse=wh, log=log, run_id="b2")
+    (drop / "deals.csv").unlink()  # the next run cannot read its sources
+    failed = pipeline.run(settings, dt.date(2026, 2, 10), dt.date(2026, 2, 10), warehouse=wh, log=log, run_id="b3",
+                          flow="backfill")
+    wh.dispose()
+    done = subprocess.run([sys.executable, "-m", "opsmetrics.cli", "status", "--warehouse", url], capture_output=True,
+                          text=True, cwd=tmp_path, timeout=120)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    # two runs of consecutive dates, 02-01 … 02-05 (5 dates) and 02-08 … 02-09 (2 dates)
+    assert "backfill         2026-02-01 … 2026-02-05  (5 dates)" in out
+    assert "backfill         2026-02-08 … 2026-02-09  (2 dates)" in out
+    assert "backfill         2026-02-10  run b3" in out
+    assert f"failed    {failed.message}" in out and "Last 3 runs:" in out
+
+
+def test_version_and_help_tell_what_the_cli_reads(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "opsmetrics.cli", "--version"], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.strip() == "opsmetrics 0.1.0"
+    done = subprocess.run([sys.executable, "-m", "opsmetrics.cli", "--help"], capture_output=True, text=True)
+    for name in ("OPSMETRICS_CONFIG", "OPSMETRICS_WAREHOUSE", "PREFECT_API_URL", "check-config", "status"):
+        assert name in done.stdout, name
+    done = subprocess.run([sys.executable, "-m", "opsmetrics.cli", "run", "--help"], capture_output=True, text=True)
+    assert "every night missed" in " ".join(done.stdout.split())

@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from builders import dataset
 from prefect.artifacts import Artifact
 
-from flows.backfill import backfill, check_range
+from flows.backfill import MAX_DAYS, backfill
 from flows.nightly_refresh import nightly_refresh
-from opsmetrics.settings import SettingsError
+from schemas.config import RunOptions, SettingsError, check_range
 from tasks.staging.stage import GateError
 
 AS_OF = dt.date(2026, 3, 1)
@@ -44,7 +44,7 @@ def read(url, sql) -> pd.DataFrame:
 
 def test_nightly_refresh_publishes_every_table_and_logs_the_run(prefect_api, tmp_path, warehouse):
     src = write_drop(tmp_path / "drop", **GOOD)
-    result = nightly_refresh(as_of=AS_OF, source_dir=str(src), warehouse=warehouse)
+    result = nightly_refresh(as_of=AS_OF, options=RunOptions(source_dir=str(src), warehouse=warehouse))
     assert result.status == "completed" and result.headline["customers_total"] == 1
     assert read(warehouse, "select count(*) n from portfolio_daily").n[0] == 1
     assert read(warehouse, "select count(*) n from funnel_by_channel_daily").n[0] == 8
@@ -57,13 +57,13 @@ def test_nightly_refresh_publishes_every_table_and_logs_the_run(prefect_api, tmp
 
 def test_gate_failure_publishes_nothing_and_says_why(prefect_api, tmp_path, warehouse):
     good = write_drop(tmp_path / "good", **GOOD)
-    nightly_refresh(as_of=AS_OF, source_dir=str(good), warehouse=warehouse)
+    nightly_refresh(as_of=AS_OF, options=RunOptions(source_dir=str(good), warehouse=warehouse))
     before = read(warehouse, "select * from portfolio_daily")
     # 3 of 42 leads broken = 7.1% > 5%
     bad = write_drop(tmp_path / "bad", **{**GOOD, "leads": GOOD["leads"] + [{"lead_id": f"X{i}", "channel": "tv"}
                                                                             for i in range(3)]})
     with pytest.raises(GateError, match=r"leads: 3 of 43 rows quarantined .*enum:channel \(3\)"):
-        nightly_refresh(as_of=AS_OF + dt.timedelta(days=1), source_dir=str(bad), warehouse=warehouse)
+        nightly_refresh(as_of=AS_OF + dt.timedelta(days=1), options=RunOptions(source_dir=str(bad), warehouse=warehouse))
     pd.testing.assert_frame_equal(read(warehouse, "select * from portfolio_daily"), before)
     log = read(warehouse, "select status, message, leads_quarantined from run_log order by started_at")
     assert list(log["status"]) == ["completed", "failed"] and log["leads_quarantined"].iloc[-1] == 3
@@ -75,7 +75,8 @@ def test_gate_failure_publishes_nothing_and_says_why(prefect_api, tmp_path, ware
 def test_backfill_writes_every_date_once(prefect_api, tmp_path, warehouse):
     src = write_drop(tmp_path / "drop", **GOOD)
     for _ in range(2):
-        backfill(start_date=dt.date(2026, 2, 1), end_date=AS_OF, source_dir=str(src), warehouse=warehouse)
+        backfill(start_date=dt.date(2026, 2, 1), end_date=AS_OF,
+                 options=RunOptions(source_dir=str(src), warehouse=warehouse))
     dates = read(warehouse, "select as_of_date, count(*) n from portfolio_daily group by as_of_date")
     assert len(dates) == 29 and set(dates["n"]) == {1}
     assert read(warehouse, "select count(*) n from review_changes").n[0] == 29 * 26
@@ -86,4 +87,4 @@ def test_backfill_writes_every_date_once(prefect_api, tmp_path, warehouse):
                                              ("1990-01-01", "2026-01-01", "at most")])
 def test_backfill_range_is_checked(start, end, match):
     with pytest.raises(SettingsError, match=match):
-        check_range(start, end)
+        check_range(start, end, MAX_DAYS)

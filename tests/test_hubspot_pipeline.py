@@ -14,10 +14,10 @@ from prefect.artifacts import Artifact
 from flows.backfill import backfill
 from flows.nightly_refresh import nightly_refresh
 from opsmetrics.sample import generate
-from opsmetrics.settings import load_settings
+from schemas.config import RunOptions, Settings
 from schemas.sources import ENTITIES
 from schemas.tables import MARTS
-from tasks.sources.read import read_entity
+from tasks.sources.registry import read_entity
 from tasks.staging.stage import stage_sources
 
 END = dt.date(2026, 3, 1)
@@ -40,7 +40,7 @@ def records(tmp_path_factory):
     account's fields the same on all its deals (a company has one name, one target flag)."""
     src = tmp_path_factory.mktemp("generated")
     generate(src, scale=0.05, seed=11, end_date=END)
-    settings = load_settings(source_dir=str(src))
+    settings = Settings(sources={"files": {"path": str(src)}})
     raw = {n: read_entity(settings, n) for n in ENTITIES}
     staged = stage_sources(raw, "USD")
     out = tmp_path_factory.mktemp("drop")
@@ -111,11 +111,11 @@ def test_hubspot_run_gives_exactly_the_tables_of_a_files_run(records, tmp_path, 
     monkeypatch.setenv("OPSMETRICS_TEST_HUBSPOT_TOKEN", TOKEN)
     files_wh, hubspot_wh = f"sqlite:///{tmp_path / 'files.db'}", f"sqlite:///{tmp_path / 'hubspot.db'}"
     start = END - dt.timedelta(days=6)
-    backfill(start_date=start, end_date=END, source_dir=str(drop), warehouse=files_wh)
+    backfill(start_date=start, end_date=END, options=RunOptions(source_dir=str(drop), warehouse=files_wh))
     with FakeHubSpot(token=TOKEN) as fake:
         load_fake(fake, leads, deals, account)
-        result = backfill(start_date=start, end_date=END, config=hubspot_config(tmp_path, drop, fake.url),
-                          warehouse=hubspot_wh)
+        result = backfill(start_date=start, end_date=END,
+                          options=RunOptions(config=hubspot_config(tmp_path, drop, fake.url), warehouse=hubspot_wh))
     assert result.counts["leads"]["read"] == len(leads) and result.counts["deals"]["read"] == len(deals)
     assert result.counts["leads"]["quarantined"] == 0 and result.counts["deals"]["quarantined"] == 0
     a, b = marts_of(files_wh), marts_of(hubspot_wh)
@@ -131,10 +131,10 @@ def test_the_token_is_never_logged_stored_or_shown(records, tmp_path, prefect_ap
     with FakeHubSpot(token=TOKEN) as fake:
         load_fake(fake, leads.head(20), deals.head(20), account)
         config = hubspot_config(tmp_path, drop, fake.url)
-        nightly_refresh(as_of=END, config=config, warehouse=url)
+        nightly_refresh(as_of=END, options=RunOptions(config=config, warehouse=url))
         monkeypatch.setenv("OPSMETRICS_TEST_HUBSPOT_TOKEN", TOKEN[::-1])  # a wrong token: the run fails
         with pytest.raises(Exception) as failure:
-            nightly_refresh(as_of=END, config=config, warehouse=url)
+            nightly_refresh(as_of=END, options=RunOptions(config=config, warehouse=url))
     assert "refused the token from environment variable OPSMETRICS_TEST_HUBSPOT_TOKEN" in str(failure.value)
     out, err = capfd.readouterr()
     engine = sa.create_engine(url)

@@ -209,7 +209,7 @@ def test_same_arguments_give_identical_bytes_and_another_seed_differs(tmp_path):
 
 
 def test_end_date_defaults_to_yesterday_utc():
-    yesterday = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=1)).date()
+    yesterday = (dt.datetime.now(dt.UTC) - dt.timedelta(days=1)).date()
     assert build(scale=0.01, seed=1).end_date == yesterday
 
 

@@ -7,6 +7,7 @@ import time
 
 import pandas as pd
 import pytest
+import requests
 import sqlalchemy as sa
 from prefect_stack import prefect_stack
 
@@ -27,7 +28,7 @@ def test_backfill_deployment_spreads_chunks_over_both_workers(stack, tmp_path):
     start = END - dt.timedelta(days=19)
     run_id = stack.run_deployment("backfill/backfill", {
         "start_date": start.isoformat(), "end_date": END.isoformat(), "chunk_days": 5,
-        "source_dir": str(tmp_path / "drop"), "warehouse": url})
+        "options": {"source_dir": str(tmp_path / "drop"), "warehouse": url}})
     run = stack.wait(run_id)
     assert run["state"]["type"] == "COMPLETED", f"{run['state']}; logs in {stack.home}"
     engine = sa.create_engine(url)
@@ -50,3 +51,18 @@ def test_the_nightly_cron_schedule_really_creates_runs(stack):
     times = sorted(dt.datetime.fromisoformat(r["expected_start_time"]) for r in runs)
     assert all(t.astimezone(dt.UTC).time() == dt.time(2, 0) for t in times)  # 02:00 in the schedule's zone (UTC)
     assert len(times) >= 2 and times[1] - times[0] == dt.timedelta(days=1)
+
+
+def test_the_server_refuses_a_warehouse_password_before_it_stores_the_run(stack):
+    """The flows' parameter schema forbids a URL with a password, and the server enforces it when
+    the UI (or the API) creates a run: the password never reaches Prefect's database."""
+    dep = stack.deployment("backfill/backfill")
+    before = len(stack.flow_runs("backfill/backfill"))
+    secret = "planted-pw-9731"
+    body = {"parameters": {"start_date": "2026-02-01", "end_date": "2026-02-02",
+                           "options": {"warehouse": f"postgresql+psycopg://etl:{secret}@db/analytics"}},
+            "state": {"type": "SCHEDULED", "name": "Scheduled"}}
+    answer = requests.post(f"{stack.api}/deployments/{dep['id']}/create_flow_run", json=body, timeout=10)
+    assert answer.status_code in (409, 422), answer.text
+    assert len(stack.flow_runs("backfill/backfill")) == before
+    assert secret.encode() not in (stack.home / "prefect.db").read_bytes()

@@ -66,7 +66,7 @@ def build(scale: float = 1.0, seed: int = 7, end_date: dt.date | None = None) ->
     }
     frames = {e: to_strings(r_fmt, e, typed[e]) for e in ENTITIES}
     first_rate = rate_card.groupby("role")["valid_from"].min().to_numpy(dtype="datetime64[D]")
-    first_rate = dict(zip(sorted(rate_card["role"].unique()), first_rate))
+    first_rate = dict(zip(sorted(rate_card["role"].unique()), first_rate, strict=True))
     frames, manifest = inject(r_fault, frames, first_rate)
     return Sample(frames=frames, manifest=manifest, end_date=end_date)
 

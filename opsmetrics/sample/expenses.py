@@ -71,7 +71,7 @@ def make_marketing_spend(rng: np.random.Generator, tl: Timeline, scale: float) -
         year = d.astype("datetime64[Y]").astype(int) + 1970
         quarter = (month_of(d) - 1) // 3 + 1
         theme = np.array(themes)[rng.integers(0, len(themes), n)]
-        campaign = [f"{ch} {y}-Q{q} {t}" for y, q, t in zip(year, quarter, theme)]
+        campaign = [f"{ch} {y}-Q{q} {t}" for y, q, t in zip(year, quarter, theme, strict=True)]
         parts.append(pd.DataFrame({"spend_date": d, "channel": ch, "campaign": campaign,
                                    "amount": np.round(lognormal_clipped(rng, median, 0.6, n, 100, 500_000), 2)}))
     s = pd.concat(parts, ignore_index=True).sort_values(["spend_date", "channel"], kind="stable")

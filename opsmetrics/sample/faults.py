@@ -100,7 +100,7 @@ def _apply(rng, entity, df, cat, doomed, weight):
     n = len(df)
     counts = _allocate(cat, n, int(MAX_SHARE * n) - int(doomed.sum()))
     used, extras, rows = doomed.copy(), [], []
-    for c, k in zip(cat, counts):
+    for c, k in zip(cat, counts, strict=True):
         ok = ~used & (c.eligible(df) if c.eligible else True)
         cand = np.flatnonzero(ok)
         if k == 0 or len(cand) == 0:

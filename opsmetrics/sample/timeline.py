@@ -21,7 +21,7 @@ class Timeline:
     start: np.datetime64  # first covered date, about three years earlier
 
     @classmethod
-    def ending(cls, end_date: dt.date, years: int = 3) -> "Timeline":
+    def ending(cls, end_date: dt.date, years: int = 3) -> Timeline:
         end = np.datetime64(end_date.isoformat(), "D")
         return cls(end=end, start=end - np.timedelta64(365 * years, "D"))
 
@@ -117,4 +117,4 @@ def lognormal_clipped(rng: np.random.Generator, median: float, sigma: float, n: 
 
 
 def yesterday_utc() -> dt.date:
-    return (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=1)).date()
+    return (dt.datetime.now(dt.UTC) - dt.timedelta(days=1)).date()

@@ -76,7 +76,7 @@ def _phase_entries(rng, phase, p, lo, hi, limit, n_expected):
     idx = np.repeat(np.arange(len(p)), n)
     d = random_weekday(rng, lo[idx], hi[idx])
     keep = (d <= limit[idx]) & (d <= hi[idx])
-    roles, shares = zip(*PHASE_MIX[phase][1].items())
+    roles, shares = zip(*PHASE_MIX[phase][1].items(), strict=True)
     role = np.array(roles)[rng.choice(len(roles), size=keep.sum(), p=shares)]
     return pd.DataFrame({"_p": idx[keep], "work_date": d[keep], "role": role, "phase": phase})
 
@@ -129,7 +129,7 @@ def make_rate_card(rng: np.random.Generator, tl: Timeline, earliest_work: np.dat
     for role in ROLES:
         k = int(rng.integers(2, 4))
         months = rng.choice([0, 3], size=len(years))  # raises on 1 January or 1 April
-        cands = np.array([np.datetime64(f"{1970 + y}-{m + 1:02d}-01") for y, m in zip(years, months)])
+        cands = np.array([np.datetime64(f"{1970 + y}-{m + 1:02d}-01") for y, m in zip(years, months, strict=True)])
         changes = np.sort(rng.choice(cands[cands <= tl.end], size=min(k, (cands <= tl.end).sum()), replace=False))
         rate = BASE_RATE[role] * rng.uniform(0.95, 1.05)
         for valid_from in [first, *changes]:

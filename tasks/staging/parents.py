@@ -37,7 +37,7 @@ def attach_rates(entries: pd.DataFrame, rate_card: pd.DataFrame) -> tuple[pd.Dat
     hit = joined[missing]
     breaks = pd.DataFrame({ROW: hit[ROW].to_numpy(), "rule": NO_RATE,
                            "detail": [f"no rate_card row for role {r!r} valid on {d:%Y-%m-%d}"
-                                      for r, d in zip(hit["role"], hit["work_date"])]})
+                                      for r, d in zip(hit["role"], hit["work_date"], strict=True)]})
     return joined[~missing], breaks
 
 

@@ -20,12 +20,12 @@ def describe_rule_breaks(breaks: pd.DataFrame, raw: pd.DataFrame, entity: Entity
     if breaks.empty:
         return pd.DataFrame(columns=[ROW, "rule", "detail"])
     texts = {r.name: r.text for r in rules_for(entity, currency)}
-    typed_fail = set(zip(breaks.loc[breaks["rule"].str.startswith("type:"), ROW], breaks["column"]))
+    typed_fail = set(zip(breaks.loc[breaks["rule"].str.startswith("type:"), ROW], breaks["column"], strict=True))
     keep = [not (rule.startswith("required:") and (row, col) in typed_fail)
-            for row, rule, col in zip(breaks[ROW], breaks["rule"], breaks["column"])]
+            for row, rule, col in zip(breaks[ROW], breaks["rule"], breaks["column"], strict=True)]
     breaks = breaks[keep]
-    values = [_raw_value(raw, row, col) for row, col in zip(breaks[ROW], breaks["column"])]
-    details = [f"{texts[rule]}; got {v}" for rule, v in zip(breaks["rule"], values)]
+    values = [_raw_value(raw, row, col) for row, col in zip(breaks[ROW], breaks["column"], strict=True)]
+    details = [f"{texts[rule]}; got {v}" for rule, v in zip(breaks["rule"], values, strict=True)]
     return pd.DataFrame({ROW: breaks[ROW].to_numpy(), "rule": breaks["rule"].to_numpy(), "detail": details})
 
 
@@ -58,7 +58,7 @@ def quarantine_records(breaks: pd.DataFrame, raw: pd.DataFrame, entity: Entity) 
         "entity": entity.name,
         "record_id": key_text.agg("|".join, axis=1).to_numpy() if len(key_text.columns) else "",
         "rule": by_row["rule"].to_numpy(),
-        "detail": [f"{source} {locate.format(r + first)}: {d}" for r, d in zip(rows, by_row["detail"])],
+        "detail": [f"{source} {locate.format(r + first)}: {d}" for r, d in zip(rows, by_row["detail"], strict=True)],
         "record": [json.dumps({k: (None if pd.isna(v) else v) for k, v in rec.items()}, ensure_ascii=False)
                    for rec in records.to_dict("records")],
         ROW: rows,

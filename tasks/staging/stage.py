@@ -25,7 +25,7 @@ class Staged:
     valid: dict[str, pd.DataFrame]  # entity → valid typed rows (time_entries with `rate`)
     quarantine: pd.DataFrame  # QUARANTINE_COLUMNS
     counts: pd.DataFrame  # index: entity; COUNT_COLUMNS
-    rules: pd.DataFrame  # entity, rule, rows: quarantined rows per rule
+    quarantined_per_rule: pd.DataFrame  # entity, rule, rows
 
 
 def stage_sources(raw: dict[str, pd.DataFrame], currency: str) -> Staged:
@@ -51,8 +51,8 @@ def stage_sources(raw: dict[str, pd.DataFrame], currency: str) -> Staged:
         counts[name] = {"read": len(frame), "quarantined": len(records), "superseded": resolved.superseded,
                         "collapsed": resolved.collapsed, "valid": len(valid[name])}
     quarantine = pd.concat(quarantined, ignore_index=True)[QUARANTINE_COLUMNS]
-    rules = quarantine.groupby(["entity", "rule"], sort=True).size().rename("rows").reset_index()
-    return Staged(valid, quarantine, pd.DataFrame.from_dict(counts, orient="index")[COUNT_COLUMNS], rules)
+    per_rule = quarantine.groupby(["entity", "rule"], sort=True).size().rename("rows").reset_index()
+    return Staged(valid, quarantine, pd.DataFrame.from_dict(counts, orient="index")[COUNT_COLUMNS], per_rule)
 
 
 class GateError(RuntimeError):
@@ -68,8 +68,8 @@ def check_gate(staged: Staged, max_share: float) -> None:
         return
     parts = []
     for name, value in over.items():
-        top = staged.rules[staged.rules["entity"] == name].nlargest(3, "rows")
-        rules = ", ".join(f"{r} ({n})" for r, n in zip(top["rule"], top["rows"]))
+        top = staged.quarantined_per_rule[staged.quarantined_per_rule["entity"] == name].nlargest(3, "rows")
+        rules = ", ".join(f"{r} ({n})" for r, n in zip(top["rule"], top["rows"], strict=True))
         parts.append(f"{name}: {c.at[name, 'quarantined']} of {c.at[name, 'read']} rows quarantined "
                      f"({value:.1%} > {max_share:.1%}; {rules})")
     raise GateError("quarantine gate: " + "; ".join(parts))

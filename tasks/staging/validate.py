@@ -33,6 +33,21 @@ def _context():
     return ctx
 
 
+def expectation(rule: Rule, position: int):
+    """The GX expectation that checks `rule` (GX is imported here, not at start-up: it takes ~10 s).
+
+    `position` goes into the expectation's meta: GX reports results in an order of its own.
+    """
+    import great_expectations.expectations as gxe
+    from great_expectations.expectations.row_conditions import Column
+
+    kwargs = dict(rule.kwargs)
+    if rule.condition:
+        test, column, values = rule.condition
+        kwargs["row_condition"] = getattr(Column(column), test)(list(values))
+    return getattr(gxe, rule.expectation)(**kwargs, meta={"rule": rule.name, "position": position})
+
+
 def find_rule_breaks(parsed: pd.DataFrame, entity: Entity, currency: str) -> pd.DataFrame:
     """One row per (row, rule) broken: `__row__`, `rule`, `column`, in the suite's order."""
     rules = rules_for(entity, currency)
@@ -62,7 +77,8 @@ def _validate(parsed: pd.DataFrame, name: str, rules: list[Rule]):
     try:
         suite = ctx.suites.get(suite_name)
     except Exception:  # GX raises its own not-found error type; any miss means "build it"
-        suite = ctx.suites.add(gx.ExpectationSuite(name=suite_name, expectations=[r.build(i) for i, r in enumerate(rules)]))
+        expectations = [expectation(r, i) for i, r in enumerate(rules)]
+        suite = ctx.suites.add(gx.ExpectationSuite(name=suite_name, expectations=expectations))
     source = _datasource(ctx)
     try:
         asset = source.get_asset(name)

@@ -30,7 +30,7 @@ def python_rows(frame: pd.DataFrame) -> Iterator[tuple]:
 def records(frame: pd.DataFrame) -> list[dict]:
     """The same rows as dicts, for SQLAlchemy's executemany."""
     columns = list(frame.columns)
-    return [dict(zip(columns, row)) for row in python_rows(frame)]
+    return [dict(zip(columns, row, strict=True)) for row in python_rows(frame)]
 
 
 def publish_marts(wh: Warehouse, marts: dict[str, pd.DataFrame], start: dt.date, end: dt.date,

@@ -19,10 +19,11 @@ import re
 import threading
 import uuid
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Iterable, NamedTuple
+from typing import Any, NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
 from .hubspot_store import ApiError, Store, error_body, now_iso
@@ -132,7 +133,7 @@ class FakeHubSpot:
 
     def _add(self, otype: str, oid: Any, properties: dict | None, created: Any, modified: Any,
              archived: bool, indexed: bool, **links: Iterable[Any]) -> None:
-        created = created if created is not None else datetime.now(timezone.utc)
+        created = created if created is not None else datetime.now(UTC)
         self.store.put(otype, oid, properties or {}, created, modified if modified is not None else created,
                        archived, indexed)
         for to_type, ids in links.items():

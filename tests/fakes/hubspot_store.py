@@ -7,7 +7,7 @@ import base64
 import threading
 import uuid
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -75,7 +75,7 @@ def object_type(name: str) -> str:
 
 
 def now_iso() -> str:
-    return q.iso(datetime.now(timezone.utc))
+    return q.iso(datetime.now(UTC))
 
 
 @dataclass
@@ -125,7 +125,7 @@ class Store:
                indexed: bool = True) -> Record:
         with self.lock:
             record = self.get(otype, oid)
-            stamp = q.iso(modified if modified is not None else datetime.now(timezone.utc))
+            stamp = q.iso(modified if modified is not None else datetime.now(UTC))
             record.properties.update({k: None if v is None else str(v) for k, v in properties.items()})
             if LASTMODIFIED[record.type] not in properties:
                 record.properties[LASTMODIFIED[record.type]] = stamp
@@ -138,7 +138,7 @@ class Store:
         with self.lock:
             record = self.get(otype, oid)
             record.archived = True
-            record.archived_at = q.iso(when if when is not None else datetime.now(timezone.utc))
+            record.archived_at = q.iso(when if when is not None else datetime.now(UTC))
             self.reindex(record.type, record.id)
             return record
 

@@ -1,7 +1,7 @@
 """Tests of the fake HubSpot CRM API itself (tests/fakes/hubspot.py), through `requests`."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -14,7 +14,7 @@ from fakes.hubspot import (
 
 TOKEN = "pat-test-123"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-T0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
+T0 = datetime(2024, 1, 1, tzinfo=UTC)
 STAGES = ["appointmentscheduled", "qualifiedtobuy", "presentationscheduled", "decisionmakerboughtin",
           "contractsent", "closedwon", "closedlost"]
 

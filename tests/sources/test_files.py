@@ -84,5 +84,5 @@ def test_every_entity_round_trips_through_csv(tmp_path):
     raw = dataset(leads=[{"lead_id": "L1"}], deals=[{"deal_id": "D1"}])
     for name, frame in raw.items():
         frame.to_csv(tmp_path / f"{name}.csv", index=False)
-    for name, e in ENTITIES.items():
+    for e in ENTITIES.values():
         assert list(read_entity_file(tmp_path, e).columns) == e.names

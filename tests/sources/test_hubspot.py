@@ -8,13 +8,14 @@ import pandas as pd
 import pytest
 from fakes.hubspot import FakeHubSpot, Fault
 
+from schemas.config import HubSpotSource, parse_settings
+from tasks.credentials import Credential
 from tasks.sources import landing
 from tasks.sources.base import SourceError
-from tasks.sources.credentials import Credential
-from tasks.sources.http import RetryPolicy
 from tasks.sources.hubspot.api import HubSpotApi
 from tasks.sources.hubspot.mapping import Maps, deals_frame, leads_frame, timestamp
 from tasks.sources.hubspot.sync import SOURCE, read_entity, sync, sync_stream
+from tasks.sources.retry import RetryPolicy
 
 TOKEN = "pat-na1-planted-token-0000"
 T0 = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
@@ -33,8 +34,14 @@ class Api(HubSpotApi):
     def __init__(self, fake: FakeHubSpot, token: str = TOKEN, **policy):
         self.waits: list[float] = []
         super().__init__(fake.url, Credential(token, "environment variable HUBSPOT_TOKEN"),
-                         RetryPolicy(**{"timeout": 1.0, "backoff": 0.01, "max_wait": 0.05, **policy}),
+                         RetryPolicy(**{"backoff": 0.01, "max_wait": 0.05, **policy}), timeout=1.0,
                          sleep=self.waits.append)
+
+
+def hubspot_source(**conf) -> HubSpotSource:
+    """`sources.hubspot` as the connector is given it: validated by the configuration's model."""
+    conf = {"token": "env:HUBSPOT_TOKEN", "entities": ["leads", "deals"], **conf}
+    return parse_settings({"sources": {"hubspot": conf}}).sources.hubspot
 
 
 def contact(fake, i: int, modified=T0, **props):
@@ -91,7 +98,7 @@ def test_deal_takes_its_lowest_contact_and_company_and_closedate_only_when_close
                                                                                    "2026-02-01T00:00:00Z")
     assert (open_["stage"], open_["closed_at"], open_["deal_type"]) == ("proposal", "", "new")
     assert custom["stage"] == "custom-stage-9"  # left for validation to quarantine
-    assert deals_frame(deals, companies, Maps.from_config({"stage_map": {"custom-stage-9": "negotiation"}}),
+    assert deals_frame(deals, companies, Maps.from_config(hubspot_source(stage_map={"custom-stage-9": "negotiation"})),
                        "USD").set_index("deal_id").loc["12", "stage"] == "negotiation"
 
 
@@ -117,7 +124,7 @@ def test_first_sync_pages_the_list_then_incremental_search_lands_only_changes(fa
     assert second.mode == "incremental" and fake.requests[0].path == "/crm/v3/objects/contacts/search"
     # the two changes, and contact 250 again: modified at the cursor, within the 10-minute margin
     assert second.landed == 3 and second.cursor == T0 + dt.timedelta(hours=2)
-    rows = landing.landed(wh, SOURCE, "contacts")
+    rows = landing.read_landed(wh, SOURCE, "contacts")
     assert len(rows) == 251 and rows["id"].is_unique
     assert rows.set_index("id").loc["7", "payload"]["properties"]["company"] == "Changed"
 
@@ -129,7 +136,7 @@ def test_a_record_modified_just_before_the_cursor_is_not_skipped(fake, wh):
     # a write that committed in HubSpot with a time just before the cursor, after the last sync read
     contact(fake, 2, modified=T0 - dt.timedelta(minutes=3))
     sync_stream(api, wh, "contacts", MARGIN)
-    assert set(landing.landed(wh, SOURCE, "contacts")["id"]) == {"1", "2"}
+    assert set(landing.read_landed(wh, SOURCE, "contacts")["id"]) == {"1", "2"}
 
 
 def test_deals_land_with_associations_and_their_companies(fake, wh):
@@ -138,10 +145,10 @@ def test_deals_land_with_associations_and_their_companies(fake, wh):
     contact(fake, 5)
     fake.add_deal(10, {"dealstage": "closedwon", "closedate": "2026-02-01T00:00:00Z", "amount": "5000"},
                   created=T0, modified=T0, contact_ids=[5], company_ids=[3, 2])
-    sync(wh, {"safety_margin_minutes": 10}, ["deals"], api=Api(fake))
-    frame = read_entity(wh, {}, "deals", "USD").iloc[0]
+    sync(wh, hubspot_source(safety_margin_minutes=10), ["deals"], api=Api(fake))
+    frame = read_entity(wh, hubspot_source(), "deals", "USD").iloc[0]
     assert (frame["deal_id"], frame["lead_id"], frame["account_id"], frame["account_name"]) == ("10", "5", "2", "Beta")
-    assert set(landing.landed(wh, SOURCE, "companies")["id"]) == {"2", "3"}
+    assert set(landing.read_landed(wh, SOURCE, "companies")["id"]) == {"2", "3"}
 
 
 @pytest.mark.parametrize("policy,retry_after", [("SECONDLY", 2), ("TEN_SECONDLY_ROLLING", None)])
@@ -219,7 +226,7 @@ def test_search_past_10000_results_restarts_from_the_last_id(fake, wh):
     assert all(int(s.get("after", 0)) + s["limit"] <= 10_000 for s in searches)
     restarted = [s for s in searches if any(f["propertyName"] == "hs_object_id" for f in s["filterGroups"][0]["filters"])]
     assert restarted, "the search should restart with hs_object_id > the last id"
-    assert len(landing.landed(wh, SOURCE, "contacts")) == 10_051
+    assert len(landing.read_landed(wh, SOURCE, "contacts")) == 10_051
 
 
 def test_a_crash_mid_sync_loses_and_duplicates_nothing(fake, wh):
@@ -233,10 +240,10 @@ def test_a_crash_mid_sync_loses_and_duplicates_nothing(fake, wh):
     fake.inject("POST", r"/search$", None, Fault.server_error(500), Fault.server_error(500))
     with pytest.raises(SourceError):
         sync_stream(api, wh, "contacts", MARGIN)
-    assert len(landing.landed(wh, SOURCE, "contacts")) == 200
+    assert len(landing.read_landed(wh, SOURCE, "contacts")) == 200
     assert landing.cursor(wh, SOURCE, "contacts") == T0 - dt.timedelta(days=1)
     sync_stream(api, wh, "contacts", MARGIN)
-    rows = landing.landed(wh, SOURCE, "contacts")
+    rows = landing.read_landed(wh, SOURCE, "contacts")
     assert len(rows) == 451 and rows["id"].is_unique and landing.cursor(wh, SOURCE, "contacts") == T0
 
 
@@ -247,7 +254,7 @@ def test_full_refresh_rereads_everything_and_drops_archived_records(fake, wh):
     sync_stream(api, wh, "contacts", MARGIN)
     fake.archive("contacts", 3)
     incremental = sync_stream(api, wh, "contacts", MARGIN)
-    assert incremental.removed == 0 and len(landing.landed(wh, SOURCE, "contacts")) == 5
+    assert incremental.removed == 0 and len(landing.read_landed(wh, SOURCE, "contacts")) == 5
     full = sync_stream(api, wh, "contacts", MARGIN, full_refresh=True)
     assert (full.mode, full.landed, full.removed) == ("full", 4, 1)
-    assert set(landing.landed(wh, SOURCE, "contacts")["id"]) == {"1", "2", "4", "5"}
+    assert set(landing.read_landed(wh, SOURCE, "contacts")["id"]) == {"1", "2", "4", "5"}

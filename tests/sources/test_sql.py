@@ -13,12 +13,16 @@ import pytest
 import sqlalchemy as sa
 from pgserver import drop_schema, new_schema, require_pg
 
-from opsmetrics.settings import Settings
+from schemas.config import SettingsError, SqlSource, parse_settings
 from schemas.sources import ENTITIES
-from tasks.sources import landing, sql
+from tasks.credentials import CredentialError
+from tasks.sources import landing
 from tasks.sources.base import SourceError, as_text
 from tasks.sources.files import read_entity_file
-from tasks.sources.read import check_sources, read_entity, sync_sources
+from tasks.sources.registry import read_entity, sync_sources
+from tasks.sources.sql.database import BACKOFF_SECONDS, Database
+from tasks.sources.sql.sync import read_entity as read_sql
+from tasks.sources.sql.sync import sync as sync_sql
 
 PASSWORD = "Pl4nted-S3cr/t"  # planted in URLs: must never appear in a message or a log
 DAY = dt.datetime(2026, 1, 1, 9, 0, tzinfo=dt.UTC)
@@ -55,11 +59,11 @@ D2,,A2,,renewal,proposal,0.10,USD,2025-12-01T00:00:00+00:00,,bob,false,2026-01-0
 """
 MILESTONE_COLUMNS = [("milestone_id", "text primary key"), ("project_id", "text"), ("name", "text"),
                      ("phase", "text"), ("due_date", "date"), ("completed_date", "date"), ("updated_at", "timestamptz")]
+SQL_LOGGER = "tasks.sources.sql"
 
 
-@pytest.fixture(autouse=True)
-def no_waiting(monkeypatch):
-    monkeypatch.setattr(sql, "_sleep", lambda seconds: None)
+def no_wait(seconds: float) -> None:
+    """Injected as `sleep` where a test makes the connector retry."""
 
 
 @pytest.fixture
@@ -113,25 +117,29 @@ def milestones(engine, schema: str, n: int = 5) -> None:
     insert(engine, f"{schema}.milestones", MILESTONE_COLUMNS, rows)
 
 
-def incremental(url: str, schema: str, **conf) -> dict:
-    return {"url": url, "entities": {"milestones": f"{schema}.milestones"}, "incremental": ["milestones"],
-            "chunk_size": 2, **conf}
+def sql_source(conf: dict) -> SqlSource:
+    """`sources.sql` as the connector is given it: validated by the configuration's model."""
+    return parse_settings({"sources": {"sql": conf}}).sources.sql
+
+
+def incremental(url: str, schema: str, **conf) -> SqlSource:
+    return sql_source({"url": url, "entities": {"milestones": f"{schema}.milestones"}, "incremental": ["milestones"],
+                       "chunk_size": 2, **conf})
 
 
 def landed_ids(wh) -> list[str]:
-    return landing.landed(wh, "sql", "milestones")["id"].tolist()
+    return landing.read_landed(wh, "sql", "milestones")["id"].tolist()
 
 
 def spy_on_landing(monkeypatch) -> list[str]:
     ids: list[str] = []
-    real = landing.land
+    real = landing.land_page
 
-    def land(wh, source, stream, records):
-        records = list(records)
-        ids.extend(r.id for r in records)
+    def land_page(wh, source, stream, records):
+        ids.extend(records["id"])
         return real(wh, source, stream, records)
 
-    monkeypatch.setattr(landing, "land", land)
+    monkeypatch.setattr(landing, "land_page", land_page)
     return ids
 
 
@@ -144,7 +152,7 @@ def with_password(url: str, **query) -> str:
 def test_a_table_gives_the_text_a_csv_of_the_same_rows_gives(pg, tmp_path):
     url, schema, engine = pg
     create_table(engine, f"{schema}.projects", PROJECT_COLUMNS, PROJECTS_CSV)
-    frame = sql.read_entity(None, {"url": url, "entities": {"projects": f"{schema}.projects"}}, "projects")
+    frame = read_sql(None, sql_source({"url": url, "entities": {"projects": f"{schema}.projects"}}), "projects")
     pd.testing.assert_frame_equal(frame, from_csv(tmp_path, "projects", PROJECTS_CSV))
     assert frame.loc[0, "project_id"] == "007" and frame.loc[1, "budget_hours"] == ""  # text stays text, NULL is ""
     assert frame.attrs == {"source": "SQL projects", "locator": "row {}", "first_position": 1}
@@ -153,8 +161,8 @@ def test_a_table_gives_the_text_a_csv_of_the_same_rows_gives(pg, tmp_path):
 def test_a_query_gives_the_text_a_csv_of_the_same_rows_gives(pg, tmp_path):
     url, schema, engine = pg
     create_table(engine, f"{schema}.crm_deals", DEAL_COLUMNS, DEALS_ROWS)
-    conf = {"url": url, "entities": {"deals": DEALS_QUERY.format(schema=schema)}}  # `%` and a trailing `;` too
-    frame = sql.read_entity(None, conf, "deals")
+    conf = sql_source({"url": url, "entities": {"deals": DEALS_QUERY.format(schema=schema)}})  # `%`, a trailing `;`
+    frame = read_sql(None, conf, "deals")
     pd.testing.assert_frame_equal(frame, from_csv(tmp_path, "deals", DEALS_CSV))
 
 
@@ -164,7 +172,7 @@ def test_a_table_name_is_quoted_where_it_needs_to_be(pg):
         conn.exec_driver_sql(f'CREATE TABLE "{schema}"."Usage" (license_id text, usage_date date, active_users bigint)')
         conn.exec_driver_sql(f"""INSERT INTO "{schema}"."Usage" VALUES ('L1', '2026-01-01', 3),
                                                                       ('L1', '2026-01-02', NULL)""")
-    frame = sql.read_entity(None, {"url": url, "entities": {"usage": f"{schema}.Usage"}}, "usage")
+    frame = read_sql(None, sql_source({"url": url, "entities": {"usage": f"{schema}.Usage"}}), "usage")
     assert frame.to_dict("records") == [{"license_id": "L1", "usage_date": "2026-01-01", "active_users": "3"},
                                         {"license_id": "L1", "usage_date": "2026-01-02", "active_users": ""}]
 
@@ -189,7 +197,7 @@ def test_timestamps_come_back_in_utc_whatever_the_session_time_zone(pg):
     shanghai = sa.make_url(url).update_query_dict({"options": "-c timezone=Asia/Shanghai"}).render_as_string(False)
     query = "select 'P1' as project_id, 'active' as status, date '2026-01-01' as start_date, " \
             "date '2026-02-01' as planned_end_date, 1 as budget_cost, timestamptz '2026-01-01 10:00:00+08' as updated_at"
-    frame = sql.read_entity(None, {"url": shanghai, "entities": {"projects": query}}, "projects")
+    frame = read_sql(None, sql_source({"url": shanghai, "entities": {"projects": query}}), "projects")
     assert frame.loc[0, "updated_at"] == "2026-01-01T02:00:00+00:00"
 
 
@@ -199,10 +207,16 @@ def test_chunks_give_every_row_once(pg, monkeypatch):
     url, schema, engine = pg
     milestones(engine, schema, 5)
     sizes = []
-    real = sql._text
-    monkeypatch.setattr(sql, "_text", lambda chunk, *a: sizes.append(len(chunk)) or real(chunk, *a))
-    frame = sql.read_entity(None, {"url": url, "entities": {"milestones": f"{schema}.milestones"}, "chunk_size": 2},
-                            "milestones")
+    real = Database.chunks
+
+    def chunks(db, *args):
+        for chunk in real(db, *args):
+            sizes.append(len(chunk))
+            yield chunk
+
+    monkeypatch.setattr(Database, "chunks", chunks)
+    frame = read_sql(None, sql_source({"url": url, "entities": {"milestones": f"{schema}.milestones"}, "chunk_size": 2}),
+                     "milestones")
     assert sizes == [2, 2, 1]
     assert sorted(frame["milestone_id"]) == ["M1", "M2", "M3", "M4", "M5"]
 
@@ -214,28 +228,28 @@ def test_a_missing_required_column_names_the_entity_the_query_and_the_column(pg,
     spec = f"{schema}.projects" if how == "table" else f"select * from {schema}.projects"
     with pytest.raises(SourceError, match=rf"sql projects \({how} .*{schema}\.projects.*\): missing required column "
                                           r"'status' \(entity projects\)"):
-        sql.read_entity(None, {"url": url, "entities": {"projects": spec}}, "projects")
+        read_sql(None, sql_source({"url": url, "entities": {"projects": spec}}), "projects")
 
 
-def test_a_query_the_database_rejects_fails_at_once_with_its_reason(pg, monkeypatch):
+def test_a_query_the_database_rejects_fails_at_once_with_its_reason(pg):
     url, schema, engine = pg
     waits = []
-    monkeypatch.setattr(sql, "_sleep", waits.append)
     with pytest.raises(SourceError, match=rf'sql projects \(table {schema}\.nowhere .*\): the query failed: '
                                           r'relation .* does not exist') as info:
-        sql.read_entity(None, {"url": url, "entities": {"projects": f"{schema}.nowhere"}}, "projects")
+        read_sql(None, sql_source({"url": url, "entities": {"projects": f"{schema}.nowhere"}}), "projects",
+                 sleep=waits.append)
     assert waits == [] and "[SQL:" not in str(info.value)  # not retried; the database's words, not SQLAlchemy's
 
 
 def test_config_errors_name_the_setting():
-    with pytest.raises(SourceError, match="sources.sql.incremental: usage has no updated_at"):
-        sql.SqlConfig.parse({"url": "sqlite://", "entities": {"usage": "usage"}, "incremental": ["usage"]})
-    with pytest.raises(SourceError, match="sources.sql.incremental: projects is not one of sources.sql.entities"):
-        sql.SqlConfig.parse({"url": "sqlite://", "entities": {"usage": "usage"}, "incremental": ["projects"]})
-    with pytest.raises(SourceError, match="sources.sql.chunk_size"):
-        sql.SqlConfig.parse({"url": "sqlite://", "entities": {"usage": "usage"}, "chunk_size": 0})
-    with pytest.raises(SourceError, match="sources.sql.url: not set"):
-        sql.SqlConfig.parse({"entities": {"usage": "usage"}})
+    with pytest.raises(SettingsError, match="sources.sql: incremental: usage has no updated_at"):
+        sql_source({"url": "sqlite://", "entities": {"usage": "usage"}, "incremental": ["usage"]})
+    with pytest.raises(SettingsError, match="sources.sql: incremental: projects is not one of sources.sql.entities"):
+        sql_source({"url": "sqlite://", "entities": {"usage": "usage"}, "incremental": ["projects"]})
+    with pytest.raises(SettingsError, match="sources.sql.chunk_size: 0: input should be greater than or equal to 1"):
+        sql_source({"url": "sqlite://", "entities": {"usage": "usage"}, "chunk_size": 0})
+    with pytest.raises(SettingsError, match="sources.sql.url: required setting missing"):
+        sql_source({"entities": {"usage": "usage"}})
 
 
 # --- incremental -------------------------------------------------------------------------------------
@@ -244,7 +258,7 @@ def test_first_sync_lands_all_then_only_what_changed(pg, wh, monkeypatch):
     url, schema, engine = pg
     milestones(engine, schema, 5)
     conf = incremental(url, schema)
-    first = sql.sync(wh, conf, ["milestones"])
+    first = sync_sql(wh, conf, ["milestones"])
     assert [(s.stream, s.mode, s.landed, s.removed) for s in first] == [("milestones", "full", 5, 0)]
     assert landed_ids(wh) == ["M1", "M2", "M3", "M4", "M5"]
     assert landing.cursor(wh, "sql", "milestones") == DAY + dt.timedelta(days=5)
@@ -257,13 +271,13 @@ def test_first_sync_lands_all_then_only_what_changed(pg, wh, monkeypatch):
         {"milestone_id": "M6", "project_id": "P1", "phase": "acceptance", "due_date": "2026-04-01",
          "updated_at": (later + dt.timedelta(hours=1)).isoformat()}])
     read = spy_on_landing(monkeypatch)
-    [second] = sql.sync(wh, conf, ["milestones"])
+    [second] = sync_sql(wh, conf, ["milestones"])
     # M5 sits at the cursor and is read again (cursor − margin ≤ it): harmless, it is an upsert
     assert (second.mode, sorted(read)) == ("incremental", ["M2", "M5", "M6"])
     assert landed_ids(wh) == ["M1", "M2", "M3", "M4", "M5", "M6"]  # upserted: no duplicates
     assert second.cursor == landing.cursor(wh, "sql", "milestones") == later + dt.timedelta(hours=1)
 
-    frame = sql.read_entity(wh, conf, "milestones")  # extract reads what is landed
+    frame = read_sql(wh, conf, "milestones")  # extract reads what is landed
     assert len(frame) == 6 and frame.set_index("milestone_id").loc["M2", "name"] == "renamed"
     assert frame.loc[0].to_dict() == {"milestone_id": "M1", "project_id": "P1", "name": "step 1",
                                       "phase": "implementation", "due_date": "2026-03-01", "completed_date": "",
@@ -274,17 +288,17 @@ def test_first_sync_lands_all_then_only_what_changed(pg, wh, monkeypatch):
 def test_a_row_committed_late_with_an_older_updated_at_is_caught_by_the_margin(pg, wh, monkeypatch):
     url, schema, engine = pg
     milestones(engine, schema, 3)
-    sql.sync(wh, incremental(url, schema), ["milestones"])
+    sync_sql(wh, incremental(url, schema), ["milestones"])
     cursor = landing.cursor(wh, "sql", "milestones")
     # a transaction that stamped its row 5 minutes before the cursor but committed after the sync read
     late = {"project_id": "P1", "phase": "presales", "due_date": "2026-05-01",
             "updated_at": (cursor - dt.timedelta(minutes=5)).isoformat()}
     insert(engine, f"{schema}.milestones", MILESTONE_COLUMNS, [{"milestone_id": "LATE", **late}])
-    sql.sync(wh, incremental(url, schema, safety_margin_minutes=10), ["milestones"])
+    sync_sql(wh, incremental(url, schema, safety_margin_minutes=10), ["milestones"])
     assert "LATE" in landed_ids(wh)
     # without a margin the same kind of row would be lost: the reason the margin exists
     insert(engine, f"{schema}.milestones", MILESTONE_COLUMNS, [{"milestone_id": "LOST", **late}])
-    sql.sync(wh, incremental(url, schema, safety_margin_minutes=0), ["milestones"])
+    sync_sql(wh, incremental(url, schema, safety_margin_minutes=0), ["milestones"])
     assert "LOST" not in landed_ids(wh)
 
 
@@ -292,12 +306,12 @@ def test_full_refresh_removes_rows_deleted_at_the_source(pg, wh):
     url, schema, engine = pg
     milestones(engine, schema, 4)
     conf = incremental(url, schema)
-    sql.sync(wh, conf, ["milestones"])
+    sync_sql(wh, conf, ["milestones"])
     with engine.begin() as conn:
         conn.exec_driver_sql(f"DELETE FROM {schema}.milestones WHERE milestone_id = 'M3'")
-    sql.sync(wh, conf, ["milestones"])
+    sync_sql(wh, conf, ["milestones"])
     assert "M3" in landed_ids(wh)  # an incremental read cannot see a deletion
-    [refresh] = sql.sync(wh, conf, ["milestones"], full_refresh=True)
+    [refresh] = sync_sql(wh, conf, ["milestones"], full_refresh=True)
     assert (refresh.mode, refresh.landed, refresh.removed) == ("full", 3, 1)
     assert landed_ids(wh) == ["M1", "M2", "M4"]
     assert refresh.cursor == DAY + dt.timedelta(days=4)
@@ -312,10 +326,10 @@ def test_incremental_on_a_timestamp_without_time_zone_in_a_non_utc_session(pg, w
     insert(engine, f"{schema}.milestones", columns, [{"milestone_id": "M1", **row, "updated_at": "2026-01-01T10:00:00"}])
     shanghai = sa.make_url(url).update_query_dict({"options": "-c timezone=Asia/Shanghai"}).render_as_string(False)
     conf = incremental(shanghai, schema)
-    sql.sync(wh, conf, ["milestones"])
+    sync_sql(wh, conf, ["milestones"])
     assert landing.cursor(wh, "sql", "milestones") == dt.datetime(2026, 1, 1, 10, tzinfo=dt.UTC)
     insert(engine, f"{schema}.milestones", columns, [{"milestone_id": "M2", **row, "updated_at": "2026-01-01T11:00:00"}])
-    [second] = sql.sync(wh, conf, ["milestones"])
+    [second] = sync_sql(wh, conf, ["milestones"])
     assert landed_ids(wh) == ["M1", "M2"] and second.landed == 2
 
 
@@ -325,10 +339,32 @@ def test_a_key_listed_twice_lands_once_with_the_latest_updated_at(pg, wh):
     query = f"""select milestone_id, project_id, name, phase, due_date, completed_date, updated_at from {schema}.milestones
                 union all select 'M1', 'P1', 'older copy', 'presales', date '2026-03-01', null,
                                  timestamptz '2025-01-01 00:00:00+00'"""
-    conf = {"url": url, "entities": {"milestones": query}, "incremental": ["milestones"], "chunk_size": 1}
-    sql.sync(wh, conf, ["milestones"])
-    rows = landing.landed(wh, "sql", "milestones")
+    conf = sql_source({"url": url, "entities": {"milestones": query}, "incremental": ["milestones"], "chunk_size": 1})
+    sync_sql(wh, conf, ["milestones"])
+    rows = landing.read_landed(wh, "sql", "milestones")
     assert rows["id"].tolist() == ["M1", "M2"] and rows["payload"][0]["name"] == "step 1"
+
+
+def test_repeated_keys_across_chunks_keep_the_latest_and_on_a_tie_the_last_row(tmp_path, wh, caplog):
+    path = tmp_path / "projects.db"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE m (seq INTEGER, milestone_id TEXT, project_id TEXT, phase TEXT, due_date TEXT, "
+                   "name TEXT, updated_at TEXT)")
+        db.executemany("INSERT INTO m VALUES (?, ?, 'P1', 'presales', '2026-02-01', ?, ?)", [
+            (1, "M1", "first", "2026-01-01T00:00:00Z"), (2, "M2", "only", "2026-01-01T00:00:00Z"),
+            (3, "M1", "newer", "2026-01-03T00:00:00Z"), (4, "M1", "stale", "2026-01-02T00:00:00Z"),
+            (5, "M1", "same time, later row", "2026-01-03T00:00:00Z"), (6, "M3", "no time", "")])
+    query = "select milestone_id, project_id, phase, due_date, name, updated_at from m order by seq"
+    conf = sql_source({"url": f"sqlite:///{path}", "entities": {"milestones": query}, "incremental": ["milestones"],
+                       "chunk_size": 2})
+    with caplog.at_level(logging.WARNING, logger=SQL_LOGGER):
+        [result] = sync_sql(wh, conf, ["milestones"])
+    rows = landing.read_landed(wh, "sql", "milestones").set_index("id")
+    assert rows["payload"].map(lambda p: p["name"]).to_dict() == {"M1": "same time, later row", "M2": "only",
+                                                                  "M3": "no time"}
+    assert pd.isna(rows.loc["M3", "modified_at"])  # an unreadable updated_at lands; staging reports it
+    assert (result.landed, result.cursor) == (5, dt.datetime(2026, 1, 3, tzinfo=dt.UTC))  # the stale row is not landed
+    assert "3 rows repeat a key read before" in caplog.text
 
 
 # --- dropped connections and failing databases -------------------------------------------------------
@@ -348,8 +384,9 @@ def test_a_connection_dropped_during_a_read_is_retried(pg, monkeypatch, caplog):
         return real(statement, conn, **kw)
 
     monkeypatch.setattr(pd, "read_sql", killed_the_first_time)
-    with caplog.at_level(logging.WARNING, logger=sql.__name__):
-        frame = sql.read_entity(None, {"url": url, "entities": {"milestones": f"{schema}.milestones"}}, "milestones")
+    with caplog.at_level(logging.WARNING, logger=SQL_LOGGER):
+        frame = read_sql(None, sql_source({"url": url, "entities": {"milestones": f"{schema}.milestones"}}), "milestones",
+                         sleep=no_wait)
     assert len(calls) == 2 and sorted(frame["milestone_id"]) == ["M1", "M2", "M3", "M4", "M5"]
     assert "attempt 1 of 3 failed" in caplog.text
 
@@ -360,9 +397,9 @@ def test_a_connection_dropped_midway_through_a_sync_loses_and_duplicates_nothing
     app = f"opsmetrics_test_{schema}"
     conf = incremental(sa.make_url(url).update_query_dict({"application_name": app}).render_as_string(False), schema)
     landed_chunks = []
-    real = landing.land
+    real = landing.land_page
 
-    def land(wh_, source, stream, records):
+    def land_page(wh_, source, stream, records):
         n = real(wh_, source, stream, records)
         landed_chunks.append(n)
         if len(landed_chunks) == 1:  # the first chunk is landed: now the source database drops us
@@ -371,24 +408,23 @@ def test_a_connection_dropped_midway_through_a_sync_loses_and_duplicates_nothing
                                       "where application_name = :app"), {"app": app})
         return n
 
-    monkeypatch.setattr(landing, "land", land)
-    with caplog.at_level(logging.WARNING, logger=sql.__name__):
-        [result] = sql.sync(wh, conf, ["milestones"])
+    monkeypatch.setattr(landing, "land_page", land_page)
+    with caplog.at_level(logging.WARNING, logger=SQL_LOGGER):
+        [result] = sync_sql(wh, conf, ["milestones"], sleep=no_wait)
     assert "attempt 1 of 3 failed" in caplog.text
     assert result.landed == 5 and landed_ids(wh) == ["M1", "M2", "M3", "M4", "M5"]
     assert result.cursor == DAY + dt.timedelta(days=5)
 
 
-def test_a_database_that_stays_down_gives_a_clear_error_without_the_password(monkeypatch, caplog):
+def test_a_database_that_stays_down_gives_a_clear_error_without_the_password(caplog):
     waits = []
-    monkeypatch.setattr(sql, "_sleep", waits.append)
     url = f"postgresql+psycopg://ops:{PASSWORD.replace('/', '%2F')}@127.0.0.1:1/projects"
-    with caplog.at_level(logging.WARNING, logger=sql.__name__), pytest.raises(SourceError) as info:
-        sql.read_entity(None, {"url": url, "entities": {"projects": "pm.projects"}}, "projects")
+    with caplog.at_level(logging.WARNING, logger=SQL_LOGGER), pytest.raises(SourceError) as info:
+        read_sql(None, sql_source({"url": url, "entities": {"projects": "pm.projects"}}), "projects", sleep=waits.append)
     message = str(info.value)
     assert message.startswith("sql projects (table pm.projects on postgresql+psycopg://ops:***@127.0.0.1:1/projects")
     assert "could not be read (3 attempts" in message and "Connection refused" in message
-    assert waits == [sql.BACKOFF_SECONDS, 2 * sql.BACKOFF_SECONDS]
+    assert waits == [BACKOFF_SECONDS, 2 * BACKOFF_SECONDS]
     for text in (message, caplog.text, repr(info.value)):
         assert PASSWORD not in text and "S3cr%2Ft" not in text
     assert info.value.__cause__ is None and info.value.__suppress_context__  # no chained error carrying the URL
@@ -398,24 +434,24 @@ def test_an_env_url_is_read_from_the_environment_and_never_shown(pg, monkeypatch
     url, schema, engine = pg
     milestones(engine, schema, 2)
     monkeypatch.setenv("PROJECT_DB_URL", url)
-    conf = {"url": "env:PROJECT_DB_URL", "entities": {"milestones": f"{schema}.milestones"}}
-    assert len(sql.read_entity(None, conf, "milestones")) == 2
+    conf = sql_source({"url": "env:PROJECT_DB_URL", "entities": {"milestones": f"{schema}.milestones"}})
+    assert len(read_sql(None, conf, "milestones")) == 2
 
     monkeypatch.setenv("PROJECT_DB_URL", with_password(url, sslpassword="also-secret").replace(
         f"/{sa.make_url(url).database}", "/no_such_database"))
     with pytest.raises(SourceError, match="from environment variable PROJECT_DB_URL") as info:
-        sql.read_entity(None, conf, "milestones")
+        read_sql(None, conf, "milestones", sleep=no_wait)
     assert PASSWORD not in str(info.value) and "also-secret" not in str(info.value)
     assert "no_such_database" in str(info.value)
 
 
 def test_an_unparsable_url_is_not_repeated_in_the_error():
     with pytest.raises(SourceError, match=r"sources.sql.url \(sources.sql.url\): not a valid SQLAlchemy URL") as info:
-        sql.read_entity(None, {"url": f"postgresql://ops:{PASSWORD}@host:port/db", "entities": {"projects": "p"}},
-                        "projects")
+        read_sql(None, sql_source({"url": f"postgresql://ops:{PASSWORD}@host:port/db", "entities": {"projects": "p"}}),
+                 "projects")
     assert PASSWORD not in str(info.value)
-    with pytest.raises(SourceError, match="environment variable NOT_SET_ANYWHERE is not set"):
-        sql.read_entity(None, {"url": "env:NOT_SET_ANYWHERE", "entities": {"projects": "p"}}, "projects")
+    with pytest.raises(CredentialError, match="sources.sql.url: environment variable NOT_SET_ANYWHERE is not set"):
+        read_sql(None, sql_source({"url": "env:NOT_SET_ANYWHERE", "entities": {"projects": "p"}}), "projects")
 
 
 # --- SQLite as the source, and the dispatch --------------------------------------------------------
@@ -429,21 +465,21 @@ def test_a_sqlite_source(tmp_path, wh):
             ("M1", "P1", "Kick-off", "presales", "2026-02-01", None, "2026-01-01T10:00:00+08:00", 3),
             ("M2", "P1", None, "acceptance", "2026-03-01", "2026-03-02", "2026-01-02T00:00:00Z", None)])
     conf = {"url": f"sqlite:///{path}", "entities": {"milestones": "milestones"}}
-    frame = sql.read_entity(None, conf, "milestones")
+    frame = read_sql(None, sql_source(conf), "milestones")
     assert frame.to_dict("records")[1] == {"milestone_id": "M2", "project_id": "P1", "name": "", "phase": "acceptance",
                                            "due_date": "2026-03-01", "completed_date": "2026-03-02",
                                            "updated_at": "2026-01-02T00:00:00Z"}
 
-    conf["incremental"] = ["milestones"]
-    sql.sync(wh, conf, ["milestones"])
+    conf = sql_source({**conf, "incremental": ["milestones"]})
+    sync_sql(wh, conf, ["milestones"])
     assert landing.cursor(wh, "sql", "milestones") == dt.datetime(2026, 1, 2, tzinfo=dt.UTC)
     with sqlite3.connect(path) as db:  # offsets differ in the text: compared as instants
         db.execute("UPDATE milestones SET name = 'Go', updated_at = '2026-01-02T08:30:00+08:00' WHERE milestone_id = 'M1'")
         db.execute("INSERT INTO milestones VALUES ('M3', 'P1', 'x', 'presales', '2026-04-01', NULL, "
                    "'2026-01-01T23:00:00Z', NULL)")  # older than the cursor − margin: not read
-    [second] = sql.sync(wh, conf, ["milestones"])
+    [second] = sync_sql(wh, conf, ["milestones"])
     assert second.landed == 2 and landed_ids(wh) == ["M1", "M2"]
-    assert landing.landed(wh, "sql", "milestones")["payload"][0]["name"] == "Go"
+    assert landing.read_landed(wh, "sql", "milestones")["payload"][0]["name"] == "Go"
 
 
 def test_the_dispatch_reads_and_syncs_sql_entities(pg, wh, tmp_path):
@@ -452,8 +488,7 @@ def test_the_dispatch_reads_and_syncs_sql_entities(pg, wh, tmp_path):
     milestones(engine, schema, 3)
     conf = {"url": url, "entities": {"projects": f"{schema}.projects", "milestones": f"{schema}.milestones"},
             "incremental": ["milestones"]}
-    settings = Settings(sources={"files": {"path": str(tmp_path)}, "sql": conf})
-    check_sources(settings)
+    settings = parse_settings({"sources": {"files": {"path": str(tmp_path)}, "sql": conf}})
     done = sync_sources(settings, wh)
     assert [(s.stream, s.landed) for s in done["sql"]] == [("milestones", 3)]
     assert len(read_entity(settings, "projects", wh)) == 3

@@ -17,7 +17,7 @@ def stage(currency: str = "USD", **entities):
 def rules_of(staged, entity: str) -> dict[str, str]:
     """record_id → rule of the quarantined rows of one entity."""
     q = staged.quarantine[staged.quarantine["entity"] == entity]
-    return dict(zip(q["record_id"], q["rule"]))
+    return dict(zip(q["record_id"], q["rule"], strict=True))
 
 
 def valid_ids(staged, entity: str, key: str) -> set[str]:

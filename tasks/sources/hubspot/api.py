@@ -7,9 +7,10 @@ from collections.abc import Iterator
 
 import requests
 
+from tasks.credentials import Credential
 from tasks.sources.base import SourceError
-from tasks.sources.credentials import Credential
-from tasks.sources.http import Fail, HttpSource, Retry, RetryPolicy, Verdict
+from tasks.sources.http import Fail, HttpSource, Retry, Verdict
+from tasks.sources.retry import RetryPolicy
 
 LIST_LIMIT, SEARCH_LIMIT, BATCH_LIMIT = 100, 200, 100
 SEARCH_CAP = 10_000  # HubSpot answers 400 when paging a search past 10,000 results
@@ -50,6 +51,7 @@ def _json(response: requests.Response) -> dict:
 
 class HubSpotApi:
     def __init__(self, base_url: str, token: Credential, policy: RetryPolicy | None = None, **http) -> None:
+        """`http`: HttpSource's other settings (timeout, and sleep and rng for the tests)."""
         self.http = HttpSource("HubSpot", base_url, lambda r: classify(r, token.origin),
                                headers={"Authorization": f"Bearer {token.value}", "Accept": "application/json"},
                                policy=policy or RetryPolicy(), **http)

@@ -4,11 +4,11 @@ the maps do not know is passed on as it is, so validation quarantines it: nothin
 """
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 
 import pandas as pd
 
+from schemas.config import HubSpotSource
 from schemas.sources import DEALS, LEADS
 
 CHANNELS = {"ORGANIC_SEARCH": "website", "DIRECT_TRAFFIC": "website", "PAID_SEARCH": "paid_ads",
@@ -26,6 +26,7 @@ DEAL_PROPERTIES = ["createdate", "hs_lastmodifieddate", "dealstage", "closedate"
                    "dealtype", "hubspot_owner_id"]
 COMPANY_PROPERTIES = ["name", "industry", "country", "hs_is_target_account", "hs_lastmodifieddate"]
 MODIFIED = {"contacts": "lastmodifieddate", "deals": "hs_lastmodifieddate", "companies": "hs_lastmodifieddate"}
+EPOCH_MILLISECONDS = r"\d{10,}"  # how some date properties come; an ISO text is never all digits
 
 
 @dataclass(frozen=True)
@@ -37,80 +38,108 @@ class Maps:
     deal_types: dict[str, str] = field(default_factory=lambda: dict(DEAL_TYPES))
 
     @classmethod
-    def from_config(cls, conf: dict) -> Maps:
-        return cls({**CHANNELS, **(conf.get("channel_map") or {})}, {**STAGES, **(conf.get("stage_map") or {})},
-                   {**DEAL_TYPES, **(conf.get("deal_type_map") or {})})
+    def from_config(cls, conf: HubSpotSource) -> Maps:
+        """The built-in maps, extended (or overridden) by the configuration's."""
+        return cls({**CHANNELS, **conf.channel_map}, {**STAGES, **conf.stage_map}, {**DEAL_TYPES, **conf.deal_type_map})
 
 
-def value(props: dict, name: str) -> str:
-    """A property as text: null, "" and missing are all empty."""
-    v = props.get(name)
-    return "" if v is None else str(v).strip()
+def timestamps(texts: pd.Series) -> pd.Series:
+    """HubSpot sends ISO 8601, or epoch milliseconds for some date properties: ISO either way
+    (`Z`, and a fraction only when there is one)."""
+    epoch = texts.str.fullmatch(EPOCH_MILLISECONDS)
+    if not epoch.any():
+        return texts
+    moments = pd.to_datetime(texts[epoch].astype("int64"), unit="ms", utc=True)
+    fraction = moments.dt.strftime(".%f").where(moments.dt.microsecond != 0, "")
+    return texts.mask(epoch, moments.dt.strftime("%Y-%m-%dT%H:%M:%S") + fraction + "Z")
 
 
 def timestamp(text: str) -> str:
-    """HubSpot sends ISO 8601, or epoch milliseconds for some date properties: ISO either way."""
-    if text.isdigit() and len(text) >= 10:
-        return dt.datetime.fromtimestamp(int(text) / 1000, dt.UTC).isoformat().replace("+00:00", "Z")
-    return text
-
-
-def first(*texts: str) -> str:
-    return next((t for t in texts if t), "")
-
-
-def lowest(ids: list[str]) -> str:
-    """The lowest id (HubSpot ids are numbers written as text)."""
-    return min(ids, key=lambda i: (len(i), i)) if ids else ""
+    """One value as `timestamps` gives it."""
+    return timestamps(pd.Series([text], dtype="str")).iloc[0]
 
 
 def leads_frame(contacts: pd.DataFrame, maps: Maps) -> pd.DataFrame:
-    rows = []
-    for cid, p in zip(contacts["id"], contacts["payload"]):
-        props = p["properties"]
-        source = value(props, "hs_analytics_source")
-        rows.append({
-            "lead_id": cid,
-            "created_at": timestamp(value(props, "createdate")),
-            "updated_at": timestamp(value(props, "lastmodifieddate")),
-            "channel": maps.channels.get(source.upper(), source),
-            "company": value(props, "company"),
-            "industry": value(props, "industry"),
-            "region": value(props, "country"),
-            "qualified_at": timestamp(first(value(props, "hs_v2_date_entered_salesqualifiedlead"),
-                                            value(props, "hs_lifecyclestage_salesqualifiedlead_date"))),
-            "converted_at": timestamp(first(value(props, "hs_v2_date_entered_opportunity"),
-                                            value(props, "hs_lifecyclestage_opportunity_date"))),
-        })
-    return pd.DataFrame(rows, columns=LEADS.names, dtype="str")
+    """Landed contacts (`id`, `payload`) → leads."""
+    props = _properties(_payloads(contacts), CONTACT_PROPERTIES)
+    source = props["hs_analytics_source"]
+    return pd.DataFrame({
+        "lead_id": contacts["id"],
+        "created_at": timestamps(props["createdate"]),
+        "updated_at": timestamps(props["lastmodifieddate"]),
+        "channel": source.str.upper().map(maps.channels).fillna(source),
+        "company": props["company"],
+        "industry": props["industry"],
+        "region": props["country"],
+        # the v2 lifecycle property where it is set, else the legacy one
+        "qualified_at": timestamps(_first_set(props["hs_v2_date_entered_salesqualifiedlead"],
+                                              props["hs_lifecyclestage_salesqualifiedlead_date"])),
+        "converted_at": timestamps(_first_set(props["hs_v2_date_entered_opportunity"],
+                                              props["hs_lifecyclestage_opportunity_date"])),
+    }, columns=LEADS.names).astype("str").reset_index(drop=True)
 
 
 def deals_frame(deals: pd.DataFrame, companies: pd.DataFrame, maps: Maps, currency: str) -> pd.DataFrame:
-    company = {cid: p["properties"] for cid, p in zip(companies["id"], companies["payload"])}
-    rows = []
-    for did, p in zip(deals["id"], deals["payload"]):
-        props, assoc = p["properties"], p.get("associations") or {}
-        account = lowest(assoc.get("companies") or [])
-        acct = company.get(account, {})
-        stage_raw = value(props, "dealstage")
-        stage = maps.stages.get(stage_raw, stage_raw)
-        deal_type = value(props, "dealtype")
-        rows.append({
-            "deal_id": did,
-            "lead_id": lowest(assoc.get("contacts") or []),
-            "account_id": account,
-            "account_name": value(acct, "name"),
-            "industry": value(acct, "industry"),
-            "region": value(acct, "country"),
-            "deal_type": maps.deal_types.get(deal_type, deal_type),
-            "stage": stage,
-            "amount": value(props, "amount"),
-            "currency": value(props, "deal_currency_code") or currency,
-            "created_at": timestamp(value(props, "createdate")),
-            # on an open deal closedate is the *expected* close date: not a fact yet
-            "closed_at": timestamp(value(props, "closedate")) if stage in ("won", "lost") else "",
-            "owner": value(props, "hubspot_owner_id"),
-            "is_key_account": value(acct, "hs_is_target_account"),
-            "updated_at": timestamp(value(props, "hs_lastmodifieddate")),
-        })
-    return pd.DataFrame(rows, columns=DEALS.names, dtype="str")
+    """Landed deals (`id`, `payload` with their associations) and companies → deals. A deal's lead
+    and account are its lowest associated contact and company; a deal without a currency code is
+    in `currency`."""
+    payloads = _payloads(deals)
+    props = _properties(payloads, DEAL_PROPERTIES)
+    account = _lowest(_associated(payloads, "companies"))
+    by_id = _properties(_payloads(companies), COMPANY_PROPERTIES).set_axis(companies["id"].tolist())
+    by_id = by_id[~by_id.index.duplicated(keep="last")]  # landed ids are unique; a frame built by hand may repeat one
+    acct = by_id.reindex(account.tolist()).fillna("").set_axis(props.index)  # no company: every field empty
+    stage = props["dealstage"].map(maps.stages).fillna(props["dealstage"])
+    return pd.DataFrame({
+        "deal_id": deals["id"],
+        "lead_id": _lowest(_associated(payloads, "contacts")),
+        "account_id": account,
+        "account_name": acct["name"],
+        "industry": acct["industry"],
+        "region": acct["country"],
+        "deal_type": props["dealtype"].map(maps.deal_types).fillna(props["dealtype"]),
+        "stage": stage,
+        "amount": props["amount"],
+        "currency": props["deal_currency_code"].mask(props["deal_currency_code"] == "", currency),
+        "created_at": timestamps(props["createdate"]),
+        # on an open deal closedate is the *expected* close date: not a fact yet
+        "closed_at": timestamps(props["closedate"]).where(stage.isin(["won", "lost"]), ""),
+        "owner": props["hubspot_owner_id"],
+        "is_key_account": acct["hs_is_target_account"],
+        "updated_at": timestamps(props["hs_lastmodifieddate"]),
+    }, columns=DEALS.names).astype("str").reset_index(drop=True)
+
+
+def _payloads(landed: pd.DataFrame) -> pd.DataFrame:
+    """Landed payloads one column per field (properties, associations, …), indexed like `landed`."""
+    return pd.DataFrame(landed["payload"].tolist(), index=landed.index, dtype="object")
+
+
+def _properties(payloads: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    """The properties `names` as text: null, "" and missing are all empty."""
+    properties = payloads["properties"].tolist() if "properties" in payloads else []
+    values = pd.DataFrame(properties, index=payloads.index, columns=names, dtype="object")
+    return values.astype("str").fillna("").apply(lambda column: column.str.strip())
+
+
+def _associated(payloads: pd.DataFrame, kind: str) -> pd.Series:
+    """Per deal, the ids of its associated `kind` (contacts, companies): a list, or missing."""
+    if "associations" not in payloads:
+        return pd.Series(index=payloads.index, dtype="object")
+    return payloads["associations"].str.get(kind)
+
+
+def _lowest(ids: pd.Series) -> pd.Series:
+    """Per row, the lowest of its ids (HubSpot ids are numbers written as text: shorter is lower),
+    "" when it has none."""
+    each = ids.explode().dropna().astype("str")
+    ranked = pd.DataFrame({"id": each, "length": each.str.len()}).sort_values(["length", "id"])
+    return ranked.groupby(level=0)["id"].first().reindex(ids.index, fill_value="").astype("str")
+
+
+def _first_set(*texts: pd.Series) -> pd.Series:
+    """Per row, the first of `texts` that is not empty."""
+    out = texts[0]
+    for text in texts[1:]:  # over the candidate columns, not the rows
+        out = out.mask(out == "", text)
+    return out

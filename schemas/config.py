@@ -1,0 +1,321 @@
+"""The configuration file of SOURCES.md ("Configuration"), declared once as typed models.
+
+Every level rejects keys it does not know, so a typo (`sources.files.pth`) is an error, not a
+silently ignored setting. `load_settings` reads the YAML file, applies the environment and the
+run options, and turns pydantic's errors into one line per problem that names the file and the
+setting's full path (`config.yaml: sources.hubspot.entities: expected a list, got 'leads'`).
+
+Nothing here imports Prefect, Great Expectations or SQLAlchemy: the CLI checks a configuration
+before any of them is imported, so a bad one fails in well under a second.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from schemas.sources import ENTITIES
+
+DEFAULT_WAREHOUSE = "sqlite:///warehouse.db"
+DEFAULT_SOURCE_DIR = "data/sample"
+CONFIG_ENV, WAREHOUSE_ENV = "OPSMETRICS_CONFIG", "OPSMETRICS_WAREHOUSE"
+REFERENCE = re.compile(r"(env|secret):\S+")  # where a credential is, never the credential itself
+# a string that is not a URL with a password (`scheme://user:password@…`): in the parameter schema
+# of the flows, so Prefect's server refuses such a parameter before it stores the run
+NO_PASSWORD_PATTERN = r"^(?![^:]*://[^/@]*:[^/@]*@)"
+
+EntityName = Literal[tuple(ENTITIES)]  # type: ignore[valid-type]
+
+
+class SettingsError(ValueError):
+    """The configuration is unusable; the message names the file and the setting."""
+
+
+def is_reference(value: str) -> bool:
+    """`env:NAME` or `secret:BLOCK`: a credential named, not given."""
+    return bool(REFERENCE.fullmatch(value.strip()))
+
+
+def url_password(url: str) -> str | None:
+    """The password a URL carries literally (`postgresql://u:pw@host/db`), if any."""
+    try:
+        return urlsplit(url).password
+    except ValueError:
+        return None
+
+
+class Strict(BaseModel):
+    """Unknown keys are errors at every level; models are values (frozen)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- sources ----------------------------------------------------------------------------------
+
+class FilesSource(Strict):
+    """The file drop: one `<entity>.csv` (or `.parquet`) per entity in one folder."""
+
+    path: str = Field(DEFAULT_SOURCE_DIR, description="folder of the file drop")
+
+
+class HubSpotSource(Strict):
+    """Leads (contacts) and deals from HubSpot's CRM v3 API."""
+
+    base_url: str = Field("https://api.hubapi.com", description="API root")
+    token: str = Field(description="env:VARIABLE or secret:BLOCK_NAME holding the private-app token")
+    entities: list[Literal["leads", "deals"]] = Field(description="the entities HubSpot provides")
+    safety_margin_minutes: float = Field(10, ge=0, description="re-read what changed shortly before the cursor")
+    channel_map: dict[str, str] = Field(default_factory=dict, description="extra hs_analytics_source → channel")
+    stage_map: dict[str, str] = Field(default_factory=dict, description="custom deal stages → stage")
+    deal_type_map: dict[str, str] = Field(default_factory=dict, description="custom deal types → deal_type")
+    campaign_property: str | None = Field(None, description="the contact property holding the lead's campaign")
+    timeout_seconds: float = Field(30, gt=0, description="per HTTP request")
+    max_attempts: int = Field(6, ge=1, description="attempts per request (429, 5xx, timeouts)")
+
+    @field_validator("token")
+    @classmethod
+    def _reference_only(cls, value: str) -> str:
+        if not is_reference(value):
+            raise ValueError("give it as env:VARIABLE or secret:BLOCK_NAME, never as the value itself")
+        return value.strip()
+
+
+class SqlSource(Strict):
+    """Entities from the project system's database: a table or a query per entity."""
+
+    url: str = Field(description="env:VARIABLE, secret:BLOCK_NAME or a SQLAlchemy URL (its password is never printed)")
+    entities: dict[EntityName, str] = Field(description="entity → a table name (schema.name) or a query")
+    incremental: list[EntityName] = Field(default_factory=list, description="entities synced on updated_at")
+    chunk_size: int = Field(50_000, ge=1, description="rows per fetch")
+    safety_margin_minutes: float = Field(10, ge=0, description="re-read what changed shortly before the cursor")
+    max_attempts: int = Field(3, ge=1, description="attempts when the connection drops")
+
+    @field_validator("entities")
+    @classmethod
+    def _not_blank(cls, value: dict[str, str]) -> dict[str, str]:
+        blank = [name for name, spec in value.items() if not spec.strip()]
+        if blank:
+            raise ValueError(f"{', '.join(blank)}: give a table name or a query")
+        return value
+
+    @model_validator(mode="after")
+    def _incremental_entities(self) -> SqlSource:
+        for name in self.incremental:
+            if name not in self.entities:
+                raise ValueError(f"incremental: {name} is not one of sources.sql.entities")
+            if ENTITIES[name].version_column is None:
+                raise ValueError(f"incremental: {name} has no updated_at to be read incrementally by")
+        return self
+
+
+class Sources(Strict):
+    """Where each entity comes from: a connector that lists it, else the file drop."""
+
+    files: FilesSource = FilesSource()
+    hubspot: HubSpotSource | None = None
+    sql: SqlSource | None = None
+
+    def connectors(self) -> dict[str, Strict]:
+        """The configured connectors (not the file drop), by name, in the order of precedence."""
+        return {name: conf for name in type(self).model_fields if name != "files"
+                if (conf := getattr(self, name)) is not None}
+
+    def source_of(self, entity: str) -> str:
+        """The connector that provides `entity`: the first one listing it, else `files`."""
+        for name, conf in self.connectors().items():
+            if entity in conf.entities:
+                return name
+        return "files"
+
+
+# --- the whole file ---------------------------------------------------------------------------
+
+class Settings(Strict):
+    """The configuration of one run (SOURCES.md, "Configuration")."""
+
+    business_timezone: str = Field("UTC", description="event dates of timestamps are taken here")
+    reporting_currency: str = Field("USD", description="ISO 4217; rows in another currency are quarantined")
+    max_quarantine_share: float = Field(0.05, ge=0, le=1, description="the gate: a larger share of an entity fails the run")
+    min_row_share: float = Field(0.5, ge=0, le=1, description="the shrink guard (SOURCES.md, Gate)")
+    allow_shrink: list[EntityName] = Field(default_factory=list, description="entities the shrink guard lets through")
+    warehouse: str = Field(DEFAULT_WAREHOUSE, description="SQLAlchemy URL, or env:VARIABLE / secret:BLOCK_NAME")
+    warehouse_schema: str = Field("opsmetrics", pattern=r"^[a-z_][a-z0-9_]{0,62}$",
+                                  description="PostgreSQL: the schema of the output tables")
+    sources: Sources = Sources()
+
+    @property
+    def source_dir(self) -> str:
+        return self.sources.files.path
+
+    @field_validator("business_timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @field_validator("reporting_currency")
+    @classmethod
+    def _currency(cls, value: str) -> str:
+        code = value.strip().upper()
+        if not re.fullmatch(r"[A-Z]{3}", code):
+            raise ValueError(f"{value!r} is not an ISO 4217 code")
+        return code
+
+
+# --- run options: what a flow run or a CLI command may override -------------------------------
+
+class RunOptions(Strict):
+    """The options every run takes (the three flows and the CLI): each overrides the configuration."""
+
+    config: str | None = Field(None, description="YAML configuration file (default: $OPSMETRICS_CONFIG, else the "
+                                                 "built-in defaults)")
+    source_dir: str | None = Field(None, description="folder of the file drop, overriding the configuration")
+    warehouse: str | None = Field(None, description="warehouse: a SQLAlchemy URL without a password, or "
+                                                    "env:VARIABLE / secret:BLOCK_NAME; overrides the configuration",
+                                  json_schema_extra={"pattern": NO_PASSWORD_PATTERN})
+    timezone: str | None = Field(None, description="business time zone, e.g. Europe/Paris")
+    currency: str | None = Field(None, description="reporting currency, ISO 4217")
+    allow_shrink: list[EntityName] | None = Field(None, description="entities the shrink guard lets through "
+                                                                     "this run")
+    full_refresh: bool = Field(False, description="connectors re-read everything and drop records the source "
+                                                  "no longer has")
+
+    @field_validator("warehouse")
+    @classmethod
+    def _no_literal_password(cls, value: str | None) -> str | None:
+        # a run's parameters are stored by Prefect and shown in its UI: a password must not be one
+        if value and not is_reference(value) and url_password(value):
+            raise ValueError("the URL carries a password; give the warehouse as env:VARIABLE or "
+                             "secret:BLOCK_NAME instead, so the password is never stored with the run")
+        return value
+
+
+def load_settings(options: RunOptions | None = None, *, config: str | Path | None = None) -> Settings:
+    """Settings from the configuration file (`options.config`, else `config`, else the file
+    $OPSMETRICS_CONFIG names: how a worker points deployments at its configuration), then
+    $OPSMETRICS_WAREHOUSE, then the run options. Every problem is a SettingsError naming the file
+    and the setting."""
+    options = options or RunOptions()
+    path = options.config or config or os.environ.get(CONFIG_ENV) or None
+    data = _read_yaml(Path(path)) if path else {}
+    where = str(path) if path else "settings"
+    if os.environ.get(WAREHOUSE_ENV):
+        data["warehouse"] = os.environ[WAREHOUSE_ENV]
+    overrides = {"warehouse": options.warehouse, "business_timezone": options.timezone,
+                 "reporting_currency": options.currency, "allow_shrink": options.allow_shrink}
+    data.update({k: v for k, v in overrides.items() if v is not None})
+    if options.source_dir:
+        sources = data.setdefault("sources", {})
+        if isinstance(sources, dict):
+            files = sources.setdefault("files", {})
+            if isinstance(files, dict):
+                files["path"] = str(options.source_dir)
+    return parse_settings(data, where)
+
+
+def parse_settings(data: dict[str, Any], where: str = "settings") -> Settings:
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        raise SettingsError("; ".join(f"{where}: {line}" for line in describe(exc))) from None
+
+
+def parse_options(data: dict[str, Any], where: str = "run options") -> RunOptions:
+    try:
+        return RunOptions.model_validate(data)
+    except ValidationError as exc:
+        raise SettingsError("; ".join(f"{where}: {line}" for line in describe(exc))) from None
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        raise SettingsError(f"{path}: configuration file not found")
+    if not path.is_file():
+        raise SettingsError(f"{path}: not a file")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise SettingsError(f"{path}: not valid YAML: {' '.join(str(exc).split())}") from None
+    except UnicodeDecodeError as exc:
+        raise SettingsError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise SettingsError(f"{path}: expected a mapping of settings at the top level, got {_shown(data)}")
+    return data
+
+
+# pydantic's error types, said the way a person editing a YAML file thinks of them
+_EXPECTED = {
+    "list_type": "a list", "dict_type": "a mapping", "model_type": "a mapping", "model_attributes_type": "a mapping",
+    "float_parsing": "a number", "float_type": "a number", "int_parsing": "a whole number", "int_type": "a whole number",
+    "int_from_float": "a whole number", "string_type": "text", "bool_parsing": "true or false", "bool_type": "true or false",
+}
+
+
+def describe(exc: ValidationError) -> list[str]:
+    """One line per error: the setting's dotted path, then what is wrong with the value given."""
+    lines = []
+    for err in exc.errors(include_url=False):
+        # a bad mapping key's location ends in "[key]": the key itself names the setting
+        path = ".".join(str(p) for p in err["loc"] if p != "[key]") or "(top level)"
+        kind, value = err["type"], err.get("input")
+        if kind == "extra_forbidden":
+            text = "unknown setting"
+        elif kind == "missing":
+            text = "required setting missing"
+        elif kind in _EXPECTED:
+            text = f"expected {_EXPECTED[kind]}, got {_shown(value)}"
+        elif kind == "literal_error":
+            text = f"{_shown(value)} is not one of {err['ctx']['expected']}"
+        elif kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+            text = f"{_shown(value)}: {err['msg'].lower()}"
+        elif kind == "string_pattern_mismatch":
+            text = f"{_shown(value)} is not a lower-case SQL name"
+        else:  # our own validators: their message is already the reason
+            text = err["msg"].removeprefix("Value error, ")
+        lines.append(f"{path}: {text}")
+    return lines
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return repr(value) if isinstance(value, int | float | bool) or value is None else type(value).__name__
+
+
+def check_range(start: object, end: object, max_days: int) -> tuple[dt.date, dt.date]:
+    """Dates as `datetime.date`, or a SettingsError naming the parameter (Prefect does not reject
+    "not-a-date" by itself, and the UI can send a datetime)."""
+    out = []
+    for name, value in (("start_date", start), ("end_date", end)):
+        if isinstance(value, dt.datetime):
+            value = value.date()
+        if isinstance(value, str):
+            try:
+                value = dt.date.fromisoformat(value.strip())
+            except ValueError:
+                raise SettingsError(f"{name}: {value!r} is not a date (YYYY-MM-DD)") from None
+        if not isinstance(value, dt.date):
+            raise SettingsError(f"{name}: {value!r} is not a date (YYYY-MM-DD)")
+        out.append(value)
+    first, last = out
+    if first > last:
+        raise SettingsError(f"start_date {first} is after end_date {last}")
+    if (last - first).days + 1 > max_days:
+        raise SettingsError(f"{first} … {last} is {(last - first).days + 1} dates; at most {max_days} in one run")
+    return first, last

@@ -1,0 +1,258 @@
+"""The whole pipeline as plain functions: sync → extract → stage → quarantine → gate → compute →
+publish → run log, runnable without Prefect.
+
+`run` is the one sequence of a run. Its steps come in a `Steps` value so an orchestrator can hand
+in wrapped versions of the same functions (flows/ makes each a Prefect task with retries) without
+writing the sequence again; a test or a benchmark calls `run` with the plain steps. Resources are
+injected: the warehouse (opened by the caller), a standard `logging` logger, and the run id.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, fields, replace
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from schemas.config import Settings
+from schemas.sources import ENTITIES
+from tasks.credentials import resolve_url
+from tasks.errors import one_line
+from tasks.marts.build import build_marts
+from tasks.report import RunResult, headline
+from tasks.sources.registry import read_entity, sync_sources
+from tasks.staging.stage import Staged, check_gate, stage_sources
+from tasks.warehouse.connect import Warehouse
+from tasks.warehouse.ledger import dates_between, mark_failed, nightly_watermark, unpublished
+from tasks.warehouse.migrate import current_revision, prepare
+from tasks.warehouse.publish import publish_marts, replace_quarantine, write_run_log
+
+Log = logging.Logger | logging.LoggerAdapter
+MAX_CATCH_UP = 31  # nights the nightly run catches up at most; after a longer outage, a backfill's job
+
+
+# --- the steps ------------------------------------------------------------------------------
+
+def prepare_warehouse(wh: Warehouse, log: Log) -> str:
+    """Run pending migrations, so an older warehouse is upgraded before anything is written, and
+    refresh the table and column documentation."""
+    before = current_revision(wh)
+    prepare(wh)
+    after = current_revision(wh)
+    if before != after:
+        log.info("warehouse %s upgraded from version %s to %s", wh.url, before or "(empty)", after)
+    else:
+        log.info("warehouse %s is at version %s", wh.url, after)
+    return after
+
+
+def sync(settings: Settings, wh: Warehouse, full_refresh: bool, log: Log) -> None:
+    """Land what the connectors (HubSpot, SQL) have new; the file drop needs no sync."""
+    for source, streams in sync_sources(settings, wh, full_refresh).items():
+        for s in streams:
+            log.info("sync %s %s: %s, %d landed, %d removed, cursor now %s", source, s.stream, s.mode, s.landed,
+                     s.removed, s.cursor)
+
+
+def extract(settings: Settings, wh: Warehouse, log: Log) -> dict[str, pd.DataFrame]:
+    """Every entity as the text its source holds (file drop, or what the connectors landed)."""
+    raw = {}
+    for name in ENTITIES:
+        raw[name] = read_entity(settings, name, wh)
+        log.info("extract %s: %d rows from %s", name, len(raw[name]), raw[name].attrs.get("source", "?"))
+    return raw
+
+
+def stage(raw: dict[str, pd.DataFrame], settings: Settings, log: Log) -> Staged:
+    staged = stage_sources(raw, settings.reporting_currency)
+    for name, c in staged.counts.iterrows():
+        log.info("stage %s: %d read, %d valid, %d quarantined, %d superseded, %d collapsed",
+                 name, c["read"], c["valid"], c["quarantined"], c["superseded"], c["collapsed"])
+    return staged
+
+
+def save_quarantine(wh: Warehouse, run_id: str, staged: Staged, at: dt.datetime, log: Log) -> int:
+    n = replace_quarantine(wh, run_id, staged.quarantine, list(staged.counts.index), at)
+    log.info("quarantine: %d rows written", n)
+    return n
+
+
+def gate(staged: Staged, settings: Settings, log: Log) -> None:
+    check_gate(staged, settings.max_quarantine_share)
+    log.info("gate: every entity within %.1f%% quarantined", 100 * settings.max_quarantine_share)
+
+
+def compute(valid: dict[str, pd.DataFrame], settings: Settings, start: dt.date, end: dt.date,
+            log: Log) -> dict[str, pd.DataFrame]:
+    marts = build_marts(valid, settings.business_timezone, start, end)
+    for name, frame in marts.items():
+        log.info("compute %s: %d rows", name, len(frame))
+    return marts
+
+
+def publish(wh: Warehouse, marts: dict[str, pd.DataFrame], start: dt.date, end: dt.date, run: tuple[str, str],
+            log: Log) -> dict[str, int]:
+    written = publish_marts(wh, marts, start, end, run)
+    log.info("publish: %s", ", ".join(f"{k} {v}" for k, v in written.items()))
+    return written
+
+
+@dataclass(frozen=True)
+class Steps:
+    """The steps `run` calls, in its order. An orchestrator passes `STEPS.wrapped(...)`."""
+
+    prepare_warehouse: Callable[..., str] = prepare_warehouse
+    sync: Callable[..., None] = sync
+    extract: Callable[..., dict[str, pd.DataFrame]] = extract
+    stage: Callable[..., Staged] = stage
+    save_quarantine: Callable[..., int] = save_quarantine
+    gate: Callable[..., None] = gate
+    compute: Callable[..., dict[str, pd.DataFrame]] = compute
+    publish: Callable[..., dict[str, int]] = publish
+
+    def wrapped(self, wrap: Callable[[str, Callable], Callable]) -> Steps:
+        """The same steps, each passed through `wrap(name, function)`."""
+        return replace(self, **{f.name: wrap(f.name, getattr(self, f.name)) for f in fields(self)})
+
+
+STEPS = Steps()
+# steps that read or write outside the process: the ones a transient failure may heal on retry
+IO_STEPS = frozenset({"prepare_warehouse", "sync", "extract", "save_quarantine", "publish"})
+
+
+# --- one run --------------------------------------------------------------------------------
+
+def open_warehouse(settings: Settings) -> Warehouse:
+    """The warehouse of the settings; `env:`/`secret:` references are resolved here, at the last moment."""
+    return Warehouse.open(resolve_url(settings.warehouse, "warehouse"), settings.warehouse_schema)
+
+
+def new_run_id() -> str:
+    return str(uuid.uuid4())
+
+
+def run(settings: Settings, start: dt.date, end: dt.date, *, warehouse: Warehouse, log: Log, run_id: str,
+        flow: str = "refresh", full_refresh: bool = False, prepared: bool = False,
+        steps: Steps = STEPS) -> RunResult:
+    """One pass over the sources for the as-of dates start … end. Never raises: a failure is a
+    result with status `failed`, its reason in `message` and the error in `error`; either way the
+    run has its `run_log` row. `prepared`: the caller has already migrated the warehouse."""
+    result = RunResult(run_id, flow, start, end)
+    started = dt.datetime.now(dt.UTC)
+    wh = warehouse
+    log.info("%s %s: as of %s … %s, sources %s, warehouse %s", flow, run_id, start, end,
+             ", ".join(["files", *settings.sources.connectors()]), wh.url)
+    try:
+        if not prepared:
+            steps.prepare_warehouse(wh, log)
+        steps.sync(settings, wh, full_refresh, log)
+        raw = steps.extract(settings, wh, log)
+        staged = steps.stage(raw, settings, log)
+        result.counts = {name: {k: int(v) for k, v in row.items()} for name, row in staged.counts.iterrows()}
+        result.quarantined_per_rule = staged.quarantined_per_rule.to_dict("records")
+        steps.save_quarantine(wh, run_id, staged, started, log)
+        steps.gate(staged, settings, log)
+        marts = steps.compute(staged.valid, settings, start, end, log)
+        result.written = steps.publish(wh, marts, start, end, (flow, run_id), log)
+        result.headline = headline(marts["portfolio_daily"])
+        result.status = "completed"
+        days = (end - start).days + 1
+        result.message = f"published {days} as-of date{'s' if days > 1 else ''} {start} … {end}"
+    except Exception as exc:
+        result.message, result.error = one_line(exc), exc
+        log.error("%s %s failed: %s", flow, run_id, result.message)
+        _mark_failed(wh, result, log)
+    _log_run(wh, result, started, log)
+    return result
+
+
+def _mark_failed(wh: Warehouse, result: RunResult, log: Log) -> None:
+    try:
+        mark_failed(wh, result.flow, result.run_id, result.start, result.end)
+    except Exception as exc:  # the warehouse may be what failed: keep the first error
+        log.error("partition_runs could not be updated: %s", one_line(exc))
+
+
+def _log_run(wh: Warehouse, result: RunResult, started: dt.datetime, log: Log) -> None:
+    row = {"run_id": result.run_id, "flow": result.flow, "as_of_start": result.start, "as_of_end": result.end,
+           "started_at": started, "finished_at": dt.datetime.now(dt.UTC), "status": result.status,
+           "message": result.message}
+    for name, c in result.counts.items():
+        row |= {f"{name}_{k}": v for k, v in c.items() if k != "valid"}
+    try:
+        write_run_log(wh, row)
+    except Exception as exc:  # the warehouse itself may be what failed: say so, keep the first error
+        log.error("run_log could not be written: %s", one_line(exc))
+
+
+# --- which dates ----------------------------------------------------------------------------
+
+def yesterday(tz: str, now: dt.datetime | None = None) -> dt.date:
+    """The day before today in the business time zone: what a nightly run computes."""
+    return (now or dt.datetime.now(dt.UTC)).astimezone(ZoneInfo(tz)).date() - dt.timedelta(days=1)
+
+
+def catch_up_start(watermark: dt.date | None, last: dt.date) -> dt.date:
+    """The first date the nightly run must (re)compute: the night after the last one it published,
+    at most MAX_CATCH_UP nights back, and at least `last` itself (a rerun refreshes it)."""
+    if watermark is None:
+        return last
+    return min(last, max(watermark + dt.timedelta(days=1), last - dt.timedelta(days=MAX_CATCH_UP - 1)))
+
+
+def consecutive_ranges(dates: list[dt.date], max_days: int | None = None) -> list[tuple[dt.date, dt.date]]:
+    """Dates grouped into runs of consecutive days, each at most `max_days` long (None: no limit):
+    the passes of a backfill, or the chunks its workers take."""
+    ranges: list[list[dt.date]] = []
+    for d in sorted(dates):
+        if ranges and d - ranges[-1][-1] == dt.timedelta(days=1) and (not max_days or len(ranges[-1]) < max_days):
+            ranges[-1].append(d)
+        else:
+            ranges.append([d])
+    return [(r[0], r[-1]) for r in ranges]
+
+
+# --- the two jobs: the nightly refresh and a backfill -----------------------------------------
+
+def nightly(settings: Settings, as_of: dt.date | None = None, *, warehouse: Warehouse, log: Log, run_id: str,
+            full_refresh: bool = False, steps: Steps = STEPS, today: dt.datetime | None = None) -> RunResult:
+    """Yesterday in the business time zone and every night missed since the last nightly run (at
+    most MAX_CATCH_UP), in one pass; or `as_of` alone when it is given."""
+    steps.prepare_warehouse(warehouse, log)
+    if as_of:
+        start = last = as_of
+    else:
+        last = yesterday(settings.business_timezone, today)
+        start = catch_up_start(nightly_watermark(warehouse), last)
+        if start < last:
+            log.info("catching up %d missed nights: %s … %s", (last - start).days, start, last)
+    return run(settings, start, last, warehouse=warehouse, log=log, run_id=run_id, flow="nightly_refresh",
+               full_refresh=full_refresh, prepared=True, steps=steps)
+
+
+def backfill(settings: Settings, start: dt.date, end: dt.date, *, warehouse: Warehouse, log: Log, run_id: str,
+             only_failed: bool = False, full_refresh: bool = False, steps: Steps = STEPS) -> RunResult:
+    """Every as-of date of start … end (with `only_failed`, those no run has published), one pass
+    per run of consecutive dates; each pass has its own run_log row (`<run_id>#2/3`). Stops at the
+    first pass that fails and returns it."""
+    steps.prepare_warehouse(warehouse, log)
+    dates = unpublished(warehouse, start, end) if only_failed else dates_between(start, end)
+    if not dates:
+        log.info("nothing to do: every date of %s … %s is published", start, end)
+        return RunResult(run_id, "backfill", start, end, "completed", "nothing to do")
+    passes = consecutive_ranges(dates)
+    log.info("%d dates in %d passes", len(dates), len(passes))
+    results = []
+    for i, (first, last) in enumerate(passes, 1):
+        part = f"{run_id}#{i}/{len(passes)}" if len(passes) > 1 else run_id
+        results.append(run(settings, first, last, warehouse=warehouse, log=log, run_id=part, flow="backfill",
+                           full_refresh=full_refresh and i == 1, prepared=True, steps=steps))
+        if results[-1].status != "completed":
+            return results[-1]
+    if len(results) == 1:
+        return results[0]
+    return RunResult(run_id, "backfill", start, end, "completed",
+                     f"published {len(dates)} as-of dates in {len(results)} passes", headline=results[-1].headline)

@@ -1,0 +1,128 @@
+"""The pipeline in-process (tasks/pipeline.py), as a test or a benchmark calls it: no Prefect
+server, a standard logger, a warehouse handed in. The gate, the run log and the steps' wiring."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from builders import dataset
+
+from schemas.config import Settings
+from tasks import pipeline
+from tasks.staging.stage import GateError
+
+AS_OF = dt.date(2026, 3, 1)
+LOG = logging.getLogger("test-pipeline")
+GOOD = {"leads": [{"lead_id": f"L{i}"} for i in range(40)],
+        "deals": [{"deal_id": "D1", "stage": "won", "closed_at": "2026-02-01T00:00:00Z"}],
+        "projects": [{"project_id": "P1", "deal_id": "D1"}]}
+
+
+def write_drop(folder: Path, **entities) -> Settings:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, frame in dataset(**entities).items():
+        frame.to_csv(folder / f"{name}.csv", index=False)
+    return Settings(sources={"files": {"path": str(folder)}})
+
+
+def read(wh, sql: str) -> pd.DataFrame:
+    return pd.read_sql(sql, wh.engine)
+
+
+def test_a_run_publishes_every_table_and_logs_itself(tmp_path, wh):
+    settings = write_drop(tmp_path / "drop", **GOOD)
+    result = pipeline.run(settings, AS_OF, AS_OF, warehouse=wh, log=LOG, run_id="r1", flow="nightly_refresh")
+    assert (result.status, result.message) == ("completed", "published 1 as-of date 2026-03-01 … 2026-03-01")
+    assert result.headline["customers_total"] == 1 and result.counts["leads"]["read"] == 40
+    # one row per table and date: 1 portfolio row, 8 channels, 26 portfolio metrics in review_changes
+    assert result.written["portfolio_daily"] == 1 and result.written["funnel_by_channel_daily"] == 8
+    assert result.written["review_changes"] == 26
+    log = read(wh, "select run_id, flow, status, leads_read from run_log")
+    assert log.to_dict("records") == [{"run_id": "r1", "flow": "nightly_refresh", "status": "completed",
+                                       "leads_read": 40}]
+    assert read(wh, "select status from partition_runs")["status"].tolist() == ["published"]
+
+
+def test_the_gate_fails_the_run_before_it_publishes_and_the_run_log_says_why(tmp_path, wh):
+    good = write_drop(tmp_path / "good", **GOOD)
+    pipeline.run(good, AS_OF, AS_OF, warehouse=wh, log=LOG, run_id="good")
+    before = read(wh, "select * from portfolio_daily")
+    # 3 of 43 leads broken = 7.0% > 5%
+    bad = write_drop(tmp_path / "bad", **{**GOOD, "leads": GOOD["leads"] + [{"lead_id": f"X{i}", "channel": "tv"}
+                                                                            for i in range(3)]})
+    result = pipeline.run(bad, AS_OF + dt.timedelta(days=1), AS_OF + dt.timedelta(days=1), warehouse=wh, log=LOG,
+                          run_id="bad")
+    assert result.status == "failed" and isinstance(result.error, GateError)
+    assert result.message.startswith("quarantine gate: leads: 3 of 43 rows quarantined (7.0% > 5.0%; enum:channel (3))")
+    with pytest.raises(GateError):
+        result.raise_for_status()
+    pd.testing.assert_frame_equal(read(wh, "select * from portfolio_daily"), before)
+    log = read(wh, "select run_id, status, message, leads_quarantined from run_log order by started_at")
+    assert list(log["status"]) == ["completed", "failed"] and log["leads_quarantined"].iloc[-1] == 3
+    assert log["message"].iloc[-1] == result.message
+    assert read(wh, "select rule from quarantine")["rule"].tolist() == ["enum:channel"] * 3
+    ledger = read(wh, "select as_of_date, status from partition_runs order by as_of_date")
+    assert ledger["status"].tolist() == ["published", "failed"]
+
+
+def test_a_source_that_cannot_be_read_fails_the_run_with_its_reason(tmp_path, wh):
+    settings = write_drop(tmp_path / "drop", **GOOD)
+    (tmp_path / "drop" / "deals.csv").unlink()
+    result = pipeline.run(settings, AS_OF, AS_OF, warehouse=wh, log=LOG, run_id="r1")
+    assert result.status == "failed" and "deals" in result.message and result.counts == {}
+    assert read(wh, "select status, message from run_log").to_dict("records") == [
+        {"status": "failed", "message": result.message}]
+
+
+def test_the_steps_run_in_order_and_an_orchestrator_can_wrap_each(tmp_path, wh):
+    settings = write_drop(tmp_path / "drop", **GOOD)
+    called = []
+
+    def wrap(name, fn):
+        def step(*args, **kwargs):
+            called.append(name)
+            return fn(*args, **kwargs)
+        return step
+
+    result = pipeline.run(settings, AS_OF, AS_OF, warehouse=wh, log=LOG, run_id="r1",
+                          steps=pipeline.STEPS.wrapped(wrap))
+    assert result.status == "completed"
+    assert called == [f.name for f in dataclasses.fields(pipeline.Steps)]  # every step, once, in declared order
+    assert set(pipeline.IO_STEPS) < set(called)
+
+
+def test_yesterday_is_taken_in_the_business_time_zone():
+    # 2026-03-01 17:00 UTC is 2026-03-02 01:00 in Shanghai (UTC+8): yesterday there is 03-01
+    now = dt.datetime(2026, 3, 1, 17, tzinfo=dt.UTC)
+    assert pipeline.yesterday("UTC", now) == dt.date(2026, 2, 28)
+    assert pipeline.yesterday("Asia/Shanghai", now) == dt.date(2026, 3, 1)
+
+
+def test_the_whole_pipeline_runs_from_python_c_without_prefect(tmp_path):
+    """The acceptance check of the layout: generated sample data → every table, in a plain Python
+    process that never imports Prefect and starts no server."""
+    script = textwrap.dedent(f"""
+        import datetime as dt, logging, sys
+        from opsmetrics.sample import generate
+        from schemas.config import Settings
+        from tasks import pipeline
+        generate({str(tmp_path / 'drop')!r}, scale=0.01, seed=5, end_date=dt.date(2026, 3, 1))
+        settings = Settings(sources={{"files": {{"path": {str(tmp_path / 'drop')!r}}}}},
+                            warehouse={f"sqlite:///{tmp_path / 'w.db'}"!r})
+        wh = pipeline.open_warehouse(settings)
+        result = pipeline.run(settings, dt.date(2026, 2, 1), dt.date(2026, 3, 1), warehouse=wh,
+                              log=logging.getLogger("plain"), run_id=pipeline.new_run_id())
+        print(result.status, result.written["portfolio_daily"], "prefect" in sys.modules)
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
+                          env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "GX_ANALYTICS_ENABLED": "False",
+                               "PREFECT_API_URL": "http://127.0.0.1:9/unreachable"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["completed", "29", "False"]  # 2026-02-01 … 03-01: 29 dates
