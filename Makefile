@@ -42,8 +42,10 @@ test-slow: install pg
 test-all: install pg browser
 	$(BIN)/python -m pytest -q
 
+# ruff, and import-linter's contracts (pyproject.toml): the layers, Prefect only in flows/, no cycle
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 # Production-like, on this machine: a Prefect server with a project-local PREFECT_HOME, the
 # deployments of prefect.yaml, and process workers (start several for parallel backfills).
