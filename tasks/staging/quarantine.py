@@ -20,7 +20,8 @@ def describe_rule_breaks(breaks: pd.DataFrame, raw: pd.DataFrame, entity: Entity
     if breaks.empty:
         return pd.DataFrame(columns=[ROW, "rule", "detail"])
     texts = {r.name: r.text for r in rules_for(entity, currency)}
-    typed_fail = set(zip(breaks.loc[breaks["rule"].str.startswith("type:"), ROW], breaks["column"], strict=True))
+    typed = breaks[breaks["rule"].str.startswith("type:")]
+    typed_fail = set(zip(typed[ROW], typed["column"], strict=True))
     keep = [not (rule.startswith("required:") and (row, col) in typed_fail)
             for row, rule, col in zip(breaks[ROW], breaks["rule"], breaks["column"], strict=True)]
     breaks = breaks[keep]
