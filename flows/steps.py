@@ -16,9 +16,10 @@ from schemas.config import SettingsError
 from tasks.pipeline import IO_STEPS, STEPS, Steps
 from tasks.sources.base import SourceError
 from tasks.staging.stage import GateError
+from tasks.warehouse.connect import WarehouseError
 
 # errors a retry cannot heal: a source or a setting that is wrong stays wrong
-PERMANENT = (SourceError, SettingsError, GateError)
+PERMANENT = (SourceError, SettingsError, GateError, WarehouseError)
 
 
 def _transient(task_, task_run, state) -> bool:

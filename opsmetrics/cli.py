@@ -134,10 +134,19 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _quiet_shutdown() -> None:
-    """Prefect logs "Stopping temporary server" at exit; keep the reason the last line on stderr."""
+    """Keep the reason the last line on stderr: Prefect logs "Stopping temporary server" at exit,
+    and with PREFECT_API_URL set its events worker may warn "Still processing items" after the last
+    line. Drain the events now, then silence logging for the rest of the process."""
     import logging
 
-    logging.getLogger("prefect").setLevel(logging.WARNING)
+    if "prefect" in sys.modules:
+        try:
+            from prefect.events.worker import EventsWorker
+
+            EventsWorker.drain_all(timeout=10)
+        except Exception:  # draining is a courtesy: the reason must be printed whatever happens
+            pass
+    logging.disable(logging.CRITICAL)
     sys.stderr.flush()
 
 

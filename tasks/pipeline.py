@@ -24,11 +24,12 @@ from tasks.errors import one_line
 from tasks.marts.build import build_marts
 from tasks.report import RunResult, headline
 from tasks.sources.registry import read_entity, sync_sources
-from tasks.staging.stage import Staged, check_gate, stage_sources
+from tasks.staging.stage import GateError, Staged, check_gate, stage_sources
 from tasks.warehouse.connect import Warehouse
-from tasks.warehouse.ledger import dates_between, mark_failed, nightly_watermark, unpublished
+from tasks.warehouse.ledger import dates_between, nightly_watermark, unpublished
 from tasks.warehouse.migrate import current_revision, prepare
-from tasks.warehouse.publish import publish_marts, replace_quarantine, write_run_log
+from tasks.warehouse.publish import RunRecord, publish_marts, record_failed_run
+from tasks.warehouse.status import last_completed_run
 
 Log = logging.Logger | logging.LoggerAdapter
 MAX_CATCH_UP = 31  # nights the nightly run catches up at most; after a longer outage, a backfill's job
@@ -74,15 +75,29 @@ def stage(raw: dict[str, pd.DataFrame], settings: Settings, log: Log) -> Staged:
     return staged
 
 
-def save_quarantine(wh: Warehouse, run_id: str, staged: Staged, at: dt.datetime, log: Log) -> int:
-    n = replace_quarantine(wh, run_id, staged.quarantine, list(staged.counts.index), at)
-    log.info("quarantine: %d rows written", n)
-    return n
-
-
-def gate(staged: Staged, settings: Settings, log: Log) -> None:
+def gate(staged: Staged, settings: Settings, wh: Warehouse, log: Log) -> None:
+    """The gate of SOURCES.md: too large a share quarantined, or an entity that suddenly shrank,
+    fails the run before anything is published."""
     check_gate(staged, settings.max_quarantine_share)
-    log.info("gate: every entity within %.1f%% quarantined", 100 * settings.max_quarantine_share)
+    check_shrink(staged.counts["read"].to_dict(), last_completed_run(wh), settings.min_row_share,
+                 settings.allow_shrink)
+    log.info("gate: every entity within %.1f%% quarantined and at least %.0f%% of the rows of the last "
+             "completed run", 100 * settings.max_quarantine_share, 100 * settings.min_row_share)
+
+
+def check_shrink(read: dict[str, int], last: tuple[str, dict[str, int]] | None, min_share: float,
+                 allowed: list[str]) -> None:
+    """The shrink guard: an entity with fewer than `min_share` of the rows the last completed run
+    read is more likely a broken export than a smaller business (SOURCES.md, "Shrink guard")."""
+    if last is None:
+        return  # nothing to compare with
+    last_run, before = last
+    shrunk = [f"{name}: {n} rows read, fewer than {min_share:.0%} of the {before[name]} read by the last "
+              f"completed run {last_run}" for name, n in read.items()
+              if name not in allowed and before.get(name) and n < min_share * before[name]]
+    if shrunk:
+        names = " ".join(f"--allow-shrink {n.split(':')[0]}" for n in shrunk)
+        raise GateError(f"shrink guard: {'; '.join(shrunk)} (if the source really shrank, rerun with {names})")
 
 
 def compute(valid: dict[str, pd.DataFrame], settings: Settings, start: dt.date, end: dt.date,
@@ -94,9 +109,11 @@ def compute(valid: dict[str, pd.DataFrame], settings: Settings, start: dt.date, 
 
 
 def publish(wh: Warehouse, marts: dict[str, pd.DataFrame], start: dt.date, end: dt.date, run: tuple[str, str],
-            log: Log) -> dict[str, int]:
-    written = publish_marts(wh, marts, start, end, run)
-    log.info("publish: %s", ", ".join(f"{k} {v}" for k, v in written.items()))
+            record: RunRecord, log: Log) -> dict[str, int]:
+    """Every table, the ledger, the quarantine and the run_log row, in one transaction."""
+    written = publish_marts(wh, marts, start, end, run, record)
+    log.info("publish: %s; quarantine: %d rows", ", ".join(f"{k} {v}" for k, v in written.items()),
+             len(record.quarantine) if record.quarantine is not None else 0)
     return written
 
 
@@ -108,7 +125,6 @@ class Steps:
     sync: Callable[..., None] = sync
     extract: Callable[..., dict[str, pd.DataFrame]] = extract
     stage: Callable[..., Staged] = stage
-    save_quarantine: Callable[..., int] = save_quarantine
     gate: Callable[..., None] = gate
     compute: Callable[..., dict[str, pd.DataFrame]] = compute
     publish: Callable[..., dict[str, int]] = publish
@@ -120,7 +136,7 @@ class Steps:
 
 STEPS = Steps()
 # steps that read or write outside the process: the ones a transient failure may heal on retry
-IO_STEPS = frozenset({"prepare_warehouse", "sync", "extract", "save_quarantine", "publish"})
+IO_STEPS = frozenset({"prepare_warehouse", "sync", "extract", "gate", "publish"})
 
 
 # --- one run --------------------------------------------------------------------------------
@@ -138,10 +154,12 @@ def run(settings: Settings, start: dt.date, end: dt.date, *, warehouse: Warehous
         flow: str = "refresh", full_refresh: bool = False, prepared: bool = False,
         steps: Steps = STEPS) -> RunResult:
     """One pass over the sources for the as-of dates start … end. Never raises: a failure is a
-    result with status `failed`, its reason in `message` and the error in `error`; either way the
-    run has its `run_log` row. `prepared`: the caller has already migrated the warehouse."""
+    result with status `failed`, its reason in `message` and the error in `error`. Either way the
+    run's quarantine and run_log row are written in the same transaction as its outcome (the
+    publish, or `failed` in the ledger), so a run killed anywhere leaves the warehouse as it was.
+    `prepared`: the caller has already migrated the warehouse."""
     result = RunResult(run_id, flow, start, end)
-    started = dt.datetime.now(dt.UTC)
+    record = RunRecord(run_id, {}, at=dt.datetime.now(dt.UTC))
     wh = warehouse
     log.info("%s %s: as of %s … %s, sources %s, warehouse %s", flow, run_id, start, end,
              ", ".join(["files", *settings.sources.connectors()]), wh.url)
@@ -153,39 +171,32 @@ def run(settings: Settings, start: dt.date, end: dt.date, *, warehouse: Warehous
         staged = steps.stage(raw, settings, log)
         result.counts = {name: {k: int(v) for k, v in row.items()} for name, row in staged.counts.iterrows()}
         result.quarantined_per_rule = staged.quarantined_per_rule.to_dict("records")
-        steps.save_quarantine(wh, run_id, staged, started, log)
-        steps.gate(staged, settings, log)
+        record.quarantine, record.entities = staged.quarantine, list(staged.counts.index)
+        steps.gate(staged, settings, wh, log)
         marts = steps.compute(staged.valid, settings, start, end, log)
-        result.written = steps.publish(wh, marts, start, end, (flow, run_id), log)
-        result.headline = headline(marts["portfolio_daily"])
-        result.status = "completed"
         days = (end - start).days + 1
-        result.message = f"published {days} as-of date{'s' if days > 1 else ''} {start} … {end}"
+        message = f"published {days} as-of date{'s' if days > 1 else ''} {start} … {end}"
+        record.log_row = _log_row(result, record.at, "completed", message)
+        result.written = steps.publish(wh, marts, start, end, (flow, run_id), record, log)
+        result.headline = headline(marts["portfolio_daily"])
+        result.status, result.message = "completed", message
     except Exception as exc:
         result.message, result.error = one_line(exc), exc
         log.error("%s %s failed: %s", flow, run_id, result.message)
-        _mark_failed(wh, result, log)
-    _log_run(wh, result, started, log)
+        record.log_row = _log_row(result, record.at, "failed", result.message)
+        try:
+            record_failed_run(wh, flow, start, end, record)
+        except Exception as again:  # the warehouse itself may be what failed: say so, keep the first error
+            log.error("run_log, quarantine and partition_runs could not be updated: %s", one_line(again))
     return result
 
 
-def _mark_failed(wh: Warehouse, result: RunResult, log: Log) -> None:
-    try:
-        mark_failed(wh, result.flow, result.run_id, result.start, result.end)
-    except Exception as exc:  # the warehouse may be what failed: keep the first error
-        log.error("partition_runs could not be updated: %s", one_line(exc))
-
-
-def _log_run(wh: Warehouse, result: RunResult, started: dt.datetime, log: Log) -> None:
+def _log_row(result: RunResult, started: dt.datetime, status: str, message: str) -> dict:
     row = {"run_id": result.run_id, "flow": result.flow, "as_of_start": result.start, "as_of_end": result.end,
-           "started_at": started, "finished_at": dt.datetime.now(dt.UTC), "status": result.status,
-           "message": result.message}
+           "started_at": started, "finished_at": dt.datetime.now(dt.UTC), "status": status, "message": message}
     for name, c in result.counts.items():
         row |= {f"{name}_{k}": v for k, v in c.items() if k != "valid"}
-    try:
-        write_run_log(wh, row)
-    except Exception as exc:  # the warehouse itself may be what failed: say so, keep the first error
-        log.error("run_log could not be written: %s", one_line(exc))
+    return row
 
 
 # --- which dates ----------------------------------------------------------------------------

@@ -51,7 +51,8 @@ def ledger(wh: Warehouse) -> pd.DataFrame:
 
 def test_published_in_the_publishing_transaction_and_failed_only_where_unpublished(wh):
     publish_marts(wh, {}, D, D + days(1), ("backfill", "run-1"))
-    mark_failed(wh, "backfill", "run-2", D, D + days(3))
+    with wh.begin() as conn:
+        mark_failed(conn, "backfill", "run-2", D, D + days(3))
     frame = ledger(wh)
     assert list(zip(frame["as_of_date"], frame["status"], frame["run_id"], strict=True)) == [
         (D, "published", "run-1"), (D + days(1), "published", "run-1"),
@@ -102,7 +103,8 @@ def test_backfill_only_failed_computes_the_unpublished_dates(tmp_path):
     wh = Warehouse.open(url)
     prepare(wh)
     publish_marts(wh, {}, D + days(2), D + days(3), ("backfill", "earlier"))
-    mark_failed(wh, "backfill", "earlier-failed", D, D + days(6))
+    with wh.begin() as conn:
+        mark_failed(conn, "backfill", "earlier-failed", D, D + days(6))
     drop = write_drop(tmp_path / "d")
     result = pipeline.backfill(settings_for(drop), D, D + days(6), only_failed=True, warehouse=wh, log=LOG, run_id="b1")
     assert result.status == "completed" and "in 2 passes" in result.message

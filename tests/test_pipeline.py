@@ -126,3 +126,85 @@ def test_the_whole_pipeline_runs_from_python_c_without_prefect(tmp_path):
                                "PREFECT_API_URL": "http://127.0.0.1:9/unreachable"})
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split() == ["completed", "29", "False"]  # 2026-02-01 … 03-01: 29 dates
+
+
+# --- the shrink guard (SOURCES.md, "Gate") --------------------------------------------------------
+
+@pytest.mark.parametrize("now,allowed,fails", [
+    (19, [], True),  # 19 < 0.5 × 40 = 20: a broken export, more likely than a halved business
+    (20, [], False),  # exactly half is not fewer than half
+    (0, ["leads"], False),  # let through by allow_shrink
+])
+def test_check_shrink_compares_with_the_last_completed_run(now, allowed, fails):
+    last = ("run-7", {"leads": 40, "deals": 0})
+    if fails:
+        with pytest.raises(GateError, match=r"^shrink guard: leads: 19 rows read, fewer than 50% of the 40 read by the "
+                                            r"last completed run run-7 \(if the source really shrank, rerun with "
+                                            r"--allow-shrink leads\)$"):
+            pipeline.check_shrink({"leads": now, "deals": 5}, last, 0.5, allowed)
+    else:
+        pipeline.check_shrink({"leads": now, "deals": 5}, last, 0.5, allowed)
+
+
+def test_check_shrink_has_nothing_to_compare_without_a_completed_run():
+    pipeline.check_shrink({"leads": 0}, None, 0.5, [])  # a first run: any size is fine
+    pipeline.check_shrink({"deals": 0}, ("r", {"deals": 0}), 0.5, [])  # 0 of 0 is no shrink
+
+
+def test_a_header_only_export_after_a_good_run_fails_the_shrink_guard(tmp_path, wh):
+    good = write_drop(tmp_path / "good", **GOOD)
+    pipeline.run(good, AS_OF, AS_OF, warehouse=wh, log=LOG, run_id="good")
+    before = read(wh, "select * from portfolio_daily")
+    empty = write_drop(tmp_path / "empty", **{**GOOD, "leads": []})  # leads.csv: the header only
+    result = pipeline.run(empty, AS_OF, AS_OF, warehouse=wh, log=LOG, run_id="empty")
+    assert result.status == "failed"
+    assert result.message == ("shrink guard: leads: 0 rows read, fewer than 50% of the 40 read by the last completed run "
+                              "good (if the source really shrank, rerun with --allow-shrink leads)")
+    pd.testing.assert_frame_equal(read(wh, "select * from portfolio_daily"), before)  # leads_created_30d not 0
+    let_through = empty.model_copy(update={"allow_shrink": ["leads"]})
+    assert pipeline.run(let_through, AS_OF, AS_OF, warehouse=wh, log=LOG, run_id="allowed").status == "completed"
+
+
+# --- a run killed anywhere leaves the warehouse as it was ---------------------------------------
+
+class Killed(BaseException):
+    """What a SIGKILL looks like to the code after it: nothing more runs (not even `except Exception`)."""
+
+
+# before this change the quarantine was saved in a step of its own after staging: a run killed at
+# the gate or in compute left a quarantine of rows never published, under a run with no run_log row
+@pytest.mark.parametrize("step", ["stage", "gate", "compute", "publish"])
+def test_a_run_killed_at_a_step_leaves_quarantine_run_log_and_ledger_as_they_were(tmp_path, wh, step):
+    good = write_drop(tmp_path / "good", **GOOD)
+    pipeline.run(good, AS_OF, AS_OF, warehouse=wh, log=LOG, run_id="good")
+    tables = ("quarantine", "run_log", "partition_runs", "portfolio_daily")
+    before = {t: read(wh, f"select * from {t}") for t in tables}
+    bad = write_drop(tmp_path / "bad", **{**GOOD, "leads": GOOD["leads"] + [{"lead_id": "X1", "channel": "tv"}]})
+
+    def kill_at(name, fn):
+        if name != step:
+            return fn
+
+        def killed(*args, **kwargs):
+            raise Killed
+        return killed
+
+    with pytest.raises(Killed):
+        pipeline.run(bad, AS_OF, AS_OF, warehouse=wh, log=LOG, run_id="killed",
+                     steps=pipeline.STEPS.wrapped(kill_at))
+    for t in tables:
+        pd.testing.assert_frame_equal(read(wh, f"select * from {t}"), before[t], obj=t)
+
+
+# --- errors that say where ----------------------------------------------------------------------
+
+def test_an_unusable_sqlite_path_is_named(tmp_path):
+    from tasks.warehouse.connect import Warehouse, WarehouseError
+
+    with pytest.raises(WarehouseError, match=f"^warehouse: cannot create {tmp_path}/nope/w.db: folder "
+                                             f"{tmp_path}/nope does not exist$"):
+        Warehouse.open(f"sqlite:///{tmp_path}/nope/w.db")
+    with pytest.raises(WarehouseError, match=f"^warehouse: {tmp_path} is a folder, not a SQLite database file$"):
+        Warehouse.open(f"sqlite:///{tmp_path}")
+    with pytest.raises(WarehouseError, match="is not a SQLAlchemy URL"):
+        Warehouse.open("warehouse.db")

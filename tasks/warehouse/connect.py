@@ -7,9 +7,11 @@ granted; SQLite has no schemas and keeps everything in its one file.
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -28,6 +30,26 @@ def sql_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+class WarehouseError(RuntimeError):
+    """The warehouse cannot be opened or written; the message names it (never its password)."""
+
+
+def check_sqlite_path(database: str | None) -> None:
+    """SQLite says only "unable to open database file": name the file and what is wrong with it."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database).expanduser().absolute()
+    folder = path.parent
+    if path.is_dir():
+        raise WarehouseError(f"warehouse: {path} is a folder, not a SQLite database file")
+    if not folder.is_dir():
+        raise WarehouseError(f"warehouse: cannot create {path}: folder {folder} does not exist")
+    if path.exists() and not os.access(path, os.R_OK | os.W_OK):
+        raise WarehouseError(f"warehouse: {path} is not readable and writable by this user")
+    if not path.exists() and not os.access(folder, os.W_OK | os.X_OK):
+        raise WarehouseError(f"warehouse: cannot create {path}: folder {folder} is not writable by this user")
+
+
 @dataclass(frozen=True)
 class Warehouse:
     engine: sa.Engine
@@ -35,7 +57,14 @@ class Warehouse:
 
     @classmethod
     def open(cls, url: str, schema: str = DEFAULT_SCHEMA) -> Warehouse:
-        sqlite = sa.make_url(url).get_backend_name() == "sqlite"
+        try:
+            parsed = sa.make_url(url)
+        except sa.exc.ArgumentError:
+            raise WarehouseError(f"warehouse: {url.split('://')[0]!r}… is not a SQLAlchemy URL "
+                                 "(e.g. sqlite:///warehouse.db, postgresql+psycopg://user@host/db)") from None
+        sqlite = parsed.get_backend_name() == "sqlite"
+        if sqlite:
+            check_sqlite_path(parsed.database)
         # SQLite locks the whole file while a run publishes: wait for it rather than fail at once
         engine = sa.create_engine(url, **({"connect_args": {"timeout": 120}} if sqlite else {"pool_pre_ping": True}))
         return cls(engine, None if sqlite else schema)

@@ -36,17 +36,17 @@ def mark_published(conn: sa.Connection, flow: str, run_id: str, start: dt.date, 
                                     "finished_at": now, "worker": worker_name()} for d in dates_between(start, end)])
 
 
-def mark_failed(wh: Warehouse, flow: str, run_id: str, start: dt.date, end: dt.date) -> None:
-    """After a failed run: `failed` for the dates this flow has not published."""
+def mark_failed(conn: sa.Connection, flow: str, run_id: str, start: dt.date, end: dt.date) -> None:
+    """Inside the caller's transaction, after a failed run: `failed` for the dates this flow has
+    not published."""
     now = dt.datetime.now(dt.UTC)
-    with wh.begin() as conn:
-        published = set(conn.execute(sa.select(LEDGER.c.as_of_date).where(
-            LEDGER.c.flow == flow, LEDGER.c.status == "published", LEDGER.c.as_of_date.between(start, end))).scalars())
-        todo = [d for d in dates_between(start, end) if d not in published]
-        conn.execute(LEDGER.delete().where(LEDGER.c.flow == flow, LEDGER.c.as_of_date.in_(todo)))
-        if todo:
-            conn.execute(LEDGER.insert(), [{"as_of_date": d, "flow": flow, "run_id": run_id, "status": "failed",
-                                            "finished_at": now, "worker": worker_name()} for d in todo])
+    published = {_date(d) for d in conn.execute(sa.select(LEDGER.c.as_of_date).where(
+        LEDGER.c.flow == flow, LEDGER.c.status == "published", LEDGER.c.as_of_date.between(start, end))).scalars()}
+    todo = [d for d in dates_between(start, end) if d not in published]
+    conn.execute(LEDGER.delete().where(LEDGER.c.flow == flow, LEDGER.c.as_of_date.in_(todo)))
+    if todo:
+        conn.execute(LEDGER.insert(), [{"as_of_date": d, "flow": flow, "run_id": run_id, "status": "failed",
+                                        "finished_at": now, "worker": worker_name()} for d in todo])
 
 
 def unpublished(wh: Warehouse, start: dt.date, end: dt.date) -> list[dt.date]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -16,7 +17,7 @@ import sqlalchemy as sa
 
 from schemas.tables import MARTS
 from tasks.warehouse.connect import Warehouse
-from tasks.warehouse.ledger import mark_published
+from tasks.warehouse.ledger import mark_failed, mark_published
 from tasks.warehouse.tables import TABLES
 
 
@@ -34,9 +35,10 @@ def records(frame: pd.DataFrame) -> list[dict]:
 
 
 def publish_marts(wh: Warehouse, marts: dict[str, pd.DataFrame], start: dt.date, end: dt.date,
-                  run: tuple[str, str] | None = None) -> dict[str, int]:
+                  run: tuple[str, str] | None = None, record: RunRecord | None = None) -> dict[str, int]:
     """Replace the dates start … end of every as-of table (and all of effort_weekly) in one
-    transaction; with `run` (flow, run id) the ledger marks those dates published in it too."""
+    transaction; with `run` (flow, run id) the ledger marks those dates published in it too, and
+    with `record` the run's quarantine and run_log row are written in it as well."""
     written = {}
     with wh.begin() as conn:
         if wh.is_postgres:
@@ -56,6 +58,8 @@ def publish_marts(wh: Warehouse, marts: dict[str, pd.DataFrame], start: dt.date,
             written[name] = len(frame)
         if run:
             mark_published(conn, *run, start, end)
+        if record:
+            write_record(conn, record)
     return written
 
 
@@ -72,21 +76,49 @@ def copy_replace(conn: sa.Connection, wh: Warehouse, table: sa.Table, frame: pd.
     conn.exec_driver_sql(f"INSERT INTO {wh.qualified(table.name)} ({cols}) SELECT {cols} FROM {stage}")
 
 
+@dataclass
+class RunRecord:
+    """What a run leaves beside the tables: its run_log row and, once staging has finished, its
+    quarantine. Both are written in one transaction with the run's outcome (the publish, or the
+    ledger's `failed`), so a run killed at any point leaves all of them as they were."""
+
+    run_id: str
+    log_row: dict  # the columns of run_log
+    quarantine: pd.DataFrame | None = None  # QUARANTINE_COLUMNS; None: staging did not finish, keep the last
+    entities: list[str] = field(default_factory=list)  # the entities whose quarantine this run replaces
+    at: dt.datetime | None = None  # when the rows were quarantined
+
+
+def write_record(conn: sa.Connection, record: RunRecord) -> None:
+    """Inside the caller's transaction: the run's quarantine (if it has one) and its run_log row."""
+    if record.quarantine is not None:
+        _replace_quarantine(conn, record.run_id, record.quarantine, record.entities, record.at)
+    table = TABLES["run_log"]
+    conn.execute(table.delete().where(table.c.run_id == record.run_id))
+    conn.execute(table.insert(), [{c.name: record.log_row.get(c.name) for c in table.columns}])
+
+
+def record_failed_run(wh: Warehouse, flow: str, start: dt.date, end: dt.date, record: RunRecord) -> None:
+    """After a failed run, in one transaction: `failed` in the ledger for the dates this flow has
+    not published, the run's quarantine (it says why the gate failed) and its run_log row."""
+    with wh.begin() as conn:
+        mark_failed(conn, flow, record.run_id, start, end)
+        write_record(conn, record)
+
+
 def replace_quarantine(wh: Warehouse, run_id: str, quarantine: pd.DataFrame, entities: Iterable[str],
                        at: dt.datetime) -> int:
     """The quarantine rows of `entities` become this run's (SOURCES.md: a run replaces the rows of
-    the entities it read). Written even when the gate then fails: it says why."""
+    the entities it read), in a transaction of their own."""
+    with wh.begin() as conn:
+        return _replace_quarantine(conn, run_id, quarantine, entities, at)
+
+
+def _replace_quarantine(conn: sa.Connection, run_id: str, quarantine: pd.DataFrame, entities: Iterable[str],
+                        at: dt.datetime | None) -> int:
     table = TABLES["quarantine"]
     rows = records(quarantine.assign(run_id=run_id, quarantined_at=at)[[c.name for c in table.columns]])
-    with wh.begin() as conn:
-        conn.execute(table.delete().where(table.c.entity.in_(list(entities))))
-        if rows:
-            conn.execute(table.insert(), rows)
+    conn.execute(table.delete().where(table.c.entity.in_(list(entities))))
+    if rows:
+        conn.execute(table.insert(), rows)
     return len(rows)
-
-
-def write_run_log(wh: Warehouse, row: dict) -> None:
-    table = TABLES["run_log"]
-    with wh.begin() as conn:
-        conn.execute(table.delete().where(table.c.run_id == row["run_id"]))
-        conn.execute(table.insert(), [{c.name: row.get(c.name) for c in table.columns}])

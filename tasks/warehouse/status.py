@@ -36,3 +36,16 @@ def warehouse_status(wh: Warehouse, last_runs: int = 10) -> WarehouseStatus:
                  .agg(first="min", last="max", dates="count").reset_index().drop(columns="range"))
     failed = dates[dates["status"] == "failed"].sort_values(["flow", "as_of_date"])[["flow", "as_of_date", "run_id"]]
     return WarehouseStatus(published, failed.reset_index(drop=True), runs)
+
+
+def last_completed_run(wh: Warehouse) -> tuple[str, dict[str, int]] | None:
+    """The run id of the latest completed run and the rows it read per entity (the shrink guard's
+    yardstick); None when no run has completed."""
+    log = TABLES["run_log"]
+    read = [c for c in log.columns if c.name.endswith("_read")]
+    with wh.begin() as conn:
+        row = conn.execute(sa.select(log.c.run_id, *read).where(log.c.status == "completed")
+                           .order_by(log.c.finished_at.desc()).limit(1)).mappings().first()
+    if row is None:
+        return None
+    return row["run_id"], {c.name.removesuffix("_read"): row[c.name] for c in read if row[c.name] is not None}
