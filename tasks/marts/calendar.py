@@ -112,6 +112,14 @@ class Groups:
         position = pd.Series(np.arange(len(labels)), index=labels)
         return cls(values.map(position).fillna(-1).astype("int64").to_numpy(), len(labels))
 
+    @classmethod
+    def of_rows(cls, frame: pd.DataFrame, labels: pd.DataFrame) -> Groups:
+        """Each row's position among the rows of `labels` (which must be distinct), matched on all of
+        `labels`' columns: groups of several columns, e.g. (channel, campaign)."""
+        columns = list(labels.columns)
+        found = pd.MultiIndex.from_frame(labels).get_indexer(pd.MultiIndex.from_frame(frame[columns]))
+        return cls(np.asarray(found, dtype="int64"), len(labels))
+
 
 # --------------------------------------------------------------------------- counts and sums per as-of date
 
@@ -133,15 +141,22 @@ def sum_per_day(span: Span, value, grid: Grid, by: Groups | None = None) -> np.n
 def raw_total_per_day(span: Span, value, grid: Grid, by: Groups | None = None) -> np.ndarray:
     """Σ value as the difference array gives it, rounding residue included: `sum_per_day` unless
     the sum must be zeroed by another count than its own facts'."""
-    first = np.maximum(np.asarray(span.first, dtype="int64"), grid.first) - grid.first
-    last = np.minimum(np.asarray(span.last, dtype="int64"), grid.last) - grid.first
+    # The running sum starts at a fixed origin, the earliest fact, not at the run's first date: a
+    # floating-point sum depends on the order it adds in, so starting where the run starts would
+    # make a date's figure differ in its last bits between a one-date run and a backfill.
+    span_first = np.asarray(span.first, dtype="int64")
+    group = np.zeros(span_first.shape, dtype="int64") if by is None else by.codes
+    starts = span_first[(span_first < NEVER) & (group >= 0)]
+    origin = min(int(starts.min()), grid.first) if len(starts) else grid.first
+    first = span_first - origin
+    last = np.minimum(np.asarray(span.last, dtype="int64"), grid.last) - origin
     value = np.broadcast_to(np.asarray(value, dtype="float64"), first.shape)
-    group = np.zeros(first.shape, dtype="int64") if by is None else by.codes
     keep = (first <= last) & (group >= 0)
-    diff = np.zeros((1 if by is None else by.n, grid.n + 1))
+    length = grid.last - origin + 1
+    diff = np.zeros((1 if by is None else by.n, length + 1))
     np.add.at(diff, (group[keep], first[keep]), value[keep])
     np.add.at(diff, (group[keep], last[keep] + 1), -value[keep])
-    total = np.cumsum(diff, axis=1)[:, : grid.n]
+    total = np.cumsum(diff, axis=1)[:, grid.first - origin: length]
     return total[0] if by is None else total
 
 
