@@ -1,10 +1,14 @@
-"""What every connector shares: the error it raises, the column check on what it read, and the
+"""What every connector shares: the error it raises, the column check on what it read, where its
+rows come from (`Origin`: a file's line numbers, the records it could not make rows of), and the
 conversion of typed values (Parquet, a SQL result) into the text of the file-drop format."""
 from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -23,12 +27,52 @@ def check_columns(frame: pd.DataFrame, entity: Entity, where: str) -> pd.DataFra
     """The canonical columns of `frame` (extra ones are ignored), or a SourceError naming the
     missing required ones. Optional columns that are absent stay absent: missing on every row."""
     frame = frame.rename(columns=lambda c: str(c).strip())
-    missing = [c for c in entity.required_columns if c not in frame.columns]
-    if missing:
-        names = ", ".join(repr(c) for c in missing)
-        raise SourceError(f"{where}: missing required column{'s' if len(missing) > 1 else ''} {names} "
-                          f"(entity {entity.name})")
+    require_columns(frame.columns, entity, where)
     return frame[[c for c in entity.names if c in frame.columns]]
+
+
+def require_columns(names: Iterable[str], entity: Entity, where: str) -> None:
+    """A SourceError naming `where` and the entity's required columns that `names` lacks."""
+    present = set(names)
+    missing = [c for c in entity.required_columns if c not in present]
+    if missing:
+        listed = ", ".join(repr(c) for c in missing)
+        raise SourceError(f"{where}: missing required column{'s' if len(missing) > 1 else ''} {listed} "
+                          f"(entity {entity.name})")
+
+
+# --- where a source's rows come from --------------------------------------------------------------
+
+ORIGIN = "origin"  # the key of a text frame's `attrs` that holds its `Origin`, when a source gives one
+
+
+class Misshapen(NamedTuple):
+    """A record a source read but could not make a row of: its fields do not match its header
+    (SOURCES.md, "File drop"). Staging quarantines it with rule `shape`; it counts as read."""
+
+    position: int  # where it starts, in the frame's locator (a file's line)
+    record_id: str  # its key, when the key's fields are where the header puts them; else ""
+    detail: str  # what is wrong with it, without its position
+    record: str  # its raw text, as the source holds it
+
+
+@dataclass(frozen=True, eq=False)
+class Origin:
+    """Where the rows of a text frame sit in their source, and the records the source read but
+    could not make rows of; kept in `frame.attrs[ORIGIN]`.
+
+    Without an Origin, row r of a frame is at `r + attrs["first_position"]`. pandas deep-copies
+    `attrs` into every frame and series derived from another; an Origin is never changed, so its
+    copy is itself (a big file's line numbers are not copied on every column access)."""
+
+    positions: np.ndarray  # the position of each row of the frame, in the frame's locator
+    misshapen: tuple[Misshapen, ...] = ()
+
+    def __post_init__(self) -> None:
+        self.positions.flags.writeable = False
+
+    def __deepcopy__(self, memo: dict) -> Origin:
+        return self
 
 
 def as_text(frame: pd.DataFrame, entity: Entity | None = None) -> pd.DataFrame:

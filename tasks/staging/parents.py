@@ -27,6 +27,8 @@ def check_parents(rows: pd.DataFrame, entity: Entity, valid: dict[str, pd.DataFr
 
 def attach_rates(entries: pd.DataFrame, rate_card: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Give each entry `rate`: the hourly_cost of its role with the latest valid_from ≤ work_date."""
+    if entries.empty:  # nothing to rate; merge_asof fails on two empty text (Arrow) `by` columns
+        return entries.assign(rate=pd.Series(dtype="float64", index=entries.index)), _concat([])
     card = rate_card[["role", "valid_from", "hourly_cost"]].sort_values("valid_from")
     ordered = entries.sort_values("work_date")
     joined = pd.merge_asof(ordered, card.astype({"valid_from": ordered["work_date"].dtype}), left_on="work_date",

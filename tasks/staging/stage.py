@@ -1,8 +1,9 @@
-"""Staging: raw text frames of the ten entities → valid typed rows, the quarantine, and counts.
+"""Staging: raw text frames of the entities → valid typed rows, the quarantine, and counts.
 
-Rules run in the order of SOURCES.md: parse and row rules (GX), then duplicate keys among the
-rows that passed, then parents (entities are staged parents first, so a quarantined parent
-cascades to its children).
+Rules run in the order of SOURCES.md: records of the wrong shape (a file source hands them over
+beside its rows, never as rows), parse and row rules (GX), then duplicate keys among the rows that
+passed, then parents (entities are staged parents first, so a quarantined parent cascades to its
+children).
 """
 from __future__ import annotations
 
@@ -14,7 +15,14 @@ from schemas.sources import ENTITIES
 from tasks.staging.duplicates import resolve_duplicates
 from tasks.staging.parents import attach_rates, check_parents
 from tasks.staging.parse import ROW, parse_entity
-from tasks.staging.quarantine import QUARANTINE_COLUMNS, describe_rule_breaks, quarantine_records
+from tasks.staging.quarantine import (
+    POSITION,
+    QUARANTINE_COLUMNS,
+    describe_rule_breaks,
+    quarantine_records,
+    shape_records,
+    unread_count,
+)
 from tasks.staging.validate import find_rule_breaks
 
 COUNT_COLUMNS = ["read", "quarantined", "superseded", "collapsed", "valid"]
@@ -47,9 +55,14 @@ def stage_sources(raw: dict[str, pd.DataFrame], currency: str) -> Staged:
         valid[name] = rows[keep].reset_index(drop=True)
         records = quarantine_records(pd.concat([b for b in breaks if len(b)] or [breaks[0]], ignore_index=True),
                                      frame, entity)
+        misshapen = shape_records(frame, entity)
+        if len(misshapen):  # in the order of the source
+            records = pd.concat([records, misshapen], ignore_index=True).sort_values(POSITION, kind="stable")
         quarantined.append(records)
-        counts[name] = {"read": len(frame), "quarantined": len(records), "superseded": resolved.superseded,
-                        "collapsed": resolved.collapsed, "valid": len(valid[name])}
+        # rows read = the records of the source, whatever became of them: misshapen ones too
+        counts[name] = {"read": len(frame) + unread_count(frame), "quarantined": len(records),
+                        "superseded": resolved.superseded, "collapsed": resolved.collapsed,
+                        "valid": len(valid[name])}
     quarantine = pd.concat(quarantined, ignore_index=True)[QUARANTINE_COLUMNS]
     per_rule = quarantine.groupby(["entity", "rule"], sort=True).size().rename("rows").reset_index()
     return Staged(valid, quarantine, pd.DataFrame.from_dict(counts, orient="index")[COUNT_COLUMNS], per_rule)
