@@ -25,11 +25,11 @@ demo: install
 
 # A throwaway PostgreSQL (Debian's packages) on 127.0.0.1 for the warehouse tests; URL in .pg/url.
 pg:
-	scripts/pg-test-server start >/dev/null
+	@scripts/pg-test-server start >/dev/null || { echo "make pg: the test PostgreSQL did not start (the line above says why)" >&2; exit 1; }
 
 # Debian's chromium and chromedriver, for the Prefect UI test (nothing is downloaded by the tests).
 browser:
-	scripts/install-browser
+	@scripts/install-browser || { echo "make browser: Chromium and ChromeDriver could not be installed (the line above says why)" >&2; exit 1; }
 
 # pytest exits 5 when it collects no test: that is a failure of this target, said plainly.
 test: install pg browser
@@ -58,12 +58,16 @@ server: install
 	mkdir -p $(PREFECT_HOME)
 	PREFECT_HOME=$(PREFECT_HOME) $(BIN)/prefect server start --host 127.0.0.1 --port $(PREFECT_PORT)
 
+# ... and the automation that marks a run CRASHED when its worker died (flows/automations.py)
 deploy: install
 	PREFECT_API_URL=$(PREFECT_API_URL) $(BIN)/prefect work-pool create $(WORK_POOL) --type process --overwrite
 	PREFECT_API_URL=$(PREFECT_API_URL) $(BIN)/prefect --no-prompt deploy --all
+	PREFECT_API_URL=$(PREFECT_API_URL) $(BIN)/python -m flows.automations
 
+# flow runs beat every PREFECT_FLOWS_HEARTBEAT_FREQUENCY s (the environment's, else flows/automations.py's)
 worker: install
-	PREFECT_API_URL=$(PREFECT_API_URL) $(BIN)/prefect worker start --pool $(WORK_POOL)
+	hb=$$($(BIN)/python -m flows.automations --heartbeat) && \
+	PREFECT_API_URL=$(PREFECT_API_URL) PREFECT_FLOWS_HEARTBEAT_FREQUENCY=$$hb $(BIN)/prefect worker start --pool $(WORK_POOL)
 
 # Re-pin after changing pyproject.toml's dependencies (needs the registry).
 lock: $(UV)
