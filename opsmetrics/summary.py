@@ -3,20 +3,86 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
 from schemas.tables import MARTS
 from tasks.report import RunResult, fmt
 from tasks.warehouse.status import WarehouseStatus
 
 
-def demo_summary(result: RunResult, warehouse: Path) -> str:
+def demo_summary(result: RunResult, warehouse: Path, campaigns: pd.DataFrame | None = None,
+                 portfolio: pd.DataFrame | None = None) -> str:
+    """The demo's text. The campaigns and the customer NPS are read from the latest as-of date of
+    the SQLite `warehouse`'s campaign_daily and portfolio_daily, unless those tables are passed in."""
+    if campaigns is None or portfolio is None:
+        read = latest_rows(warehouse, ("campaign_daily", "portfolio_daily"))
+        campaigns = read["campaign_daily"] if campaigns is None else campaigns
+        portfolio = read["portfolio_daily"] if portfolio is None else portfolio
     lines = ["", f"opsmetrics nightly refresh as of {result.end}: {result.status}", "", "Headline figures:"]
     width = max(map(len, result.headline)) if result.headline else 0
     lines += [f"  {k:<{width}}  {fmt(v)}" for k, v in result.headline.items()]
+    lines += ["", *campaign_lines(campaigns), *nps_lines(portfolio)]
     lines += ["", "Rows quarantined per entity (of rows read):"]
     lines += [f"  {name:<16} {c['quarantined']:>6,} of {c['read']:>8,}" for name, c in result.counts.items()]
     lines += ["", f"Warehouse: {warehouse} (SQLite)", "  tables: " + ", ".join(list(MARTS) + ["quarantine", "run_log"]),
               f"  try: sqlite3 {warehouse.name} 'select * from portfolio_daily'"]
     return "\n".join(lines)
+
+
+def latest_rows(warehouse: Path, tables: tuple[str, ...]) -> dict[str, pd.DataFrame]:
+    """The rows of each table at its latest as_of_date, from a SQLite warehouse file (empty frames
+    where the file or the table is not there)."""
+    import sqlalchemy as sa
+
+    out = {name: pd.DataFrame() for name in tables}
+    if not Path(warehouse).is_file():
+        return out
+    engine = sa.create_engine(f"sqlite:///{warehouse}")
+    try:
+        present = set(sa.inspect(engine).get_table_names())
+        for name in tables:
+            if name in present:
+                out[name] = pd.read_sql(sa.text(f'SELECT * FROM "{name}" WHERE as_of_date = '
+                                                f'(SELECT max(as_of_date) FROM "{name}")'), engine)
+    finally:
+        engine.dispose()
+    return out
+
+
+def campaign_lines(campaigns: pd.DataFrame) -> list[str]:
+    """The best and the worst campaign by cost per win over 90 days, among those with spend and a
+    win (a campaign without spend costs nothing per win, one without a win has no cost per win:
+    those with spend are named apart)."""
+    if campaigns.empty:
+        return ["Campaigns: none with leads or spend in the last 90 days."]
+    day = campaigns["as_of_date"].max()
+    latest = campaigns[campaigns["as_of_date"] == day]
+    ranked = latest[(latest["spend_90d"] > 0) & (latest["won_90d"] > 0)].sort_values(
+        ["cost_per_win_90d", "channel", "campaign"])
+    lines = [f"Campaigns by cost per win (90 days to {str(day)[:10]}):"]
+    if ranked.empty:
+        lines.append("  none has both spend and a win")
+    else:
+        picks = [("best", ranked.iloc[0])] + ([("worst", ranked.iloc[-1])] if len(ranked) > 1 else [])
+        lines += [f"  {label:<6} {r['channel']} / {r['campaign']}: {fmt(float(r['cost_per_win_90d']))} per win "
+                  f"({int(r['won_90d'])} won of {int(r['leads_90d'])} leads, spend {fmt(float(r['spend_90d']))})"
+                  for label, r in picks]
+    idle = latest[(latest["spend_90d"] > 0) & (latest["won_90d"] == 0)].sort_values("spend_90d", ascending=False)
+    if not idle.empty:
+        top = idle.iloc[0]
+        lines.append(f"  spend without a win: {len(idle)} campaign{'s' * (len(idle) > 1)}, the largest "
+                     f"{top['channel']} / {top['campaign']} ({fmt(float(top['spend_90d']))})")
+    return lines
+
+
+def nps_lines(portfolio: pd.DataFrame) -> list[str]:
+    """The customer NPS of the latest as-of date's portfolio row."""
+    if portfolio.empty or "nps_90d" not in portfolio:
+        return []
+    last = portfolio.sort_values("as_of_date").iloc[-1]
+    responses = int(last["feedback_responses_90d"])
+    nps = "–" if pd.isna(last["nps_90d"]) else f"{float(last['nps_90d']):+.1f}"
+    return [f"Customer NPS (90 days): {nps} over {responses:,} response{'s' * (responses != 1)}"]
 
 
 def status_text(status: WarehouseStatus, where: str) -> str:

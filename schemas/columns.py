@@ -92,6 +92,9 @@ class Entity:
     required_unless: tuple[RequiredUnless, ...] = ()
     parents: tuple[Parent, ...] = ()
     version_column: str | None = "updated_at"  # None: any two differing rows of a key conflict
+    # a source may have no such entity at all (SOURCES.md: `feedback`): a missing file is an empty
+    # entity, not an error
+    optional: bool = False
     _by_name: dict[str, Column] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -1,4 +1,4 @@
-"""The ten source entities of ../shared/spec/SOURCES.md, declared once.
+"""The eleven source entities of ../shared/spec/SOURCES.md (`feedback` optional), declared once.
 
 Order matters: an entity comes after every entity it depends on (the cascade runs in this order).
 """
@@ -14,6 +14,8 @@ PROJECT_STATUSES = ("planned", "active", "on_hold", "delivered", "cancelled")
 FINISHED_STATUSES = ("delivered", "cancelled")
 PHASES = ("presales", "implementation", "acceptance", "after_sales")
 ROLES = ("sales", "presales", "project_manager", "engineer", "consultant", "operations", "customer_success")
+RESPONDENTS = ("customer", "partner", *ROLES)
+UNKNOWN = "unknown"  # what an empty or missing industry, region or campaign becomes
 
 
 def _id(name: str, doc: str = "") -> Column:
@@ -42,10 +44,11 @@ LEADS = Entity(
         _updated_at(),
         Column("channel", Kind.ENUM, required=True, values=CHANNELS),
         Column("company", Kind.TEXT),
-        Column("industry", Kind.TEXT, default="unknown"),
-        Column("region", Kind.TEXT, default="unknown"),
+        Column("industry", Kind.TEXT, default=UNKNOWN),
+        Column("region", Kind.TEXT, default=UNKNOWN),
         Column("qualified_at", Kind.TIMESTAMP),
         Column("converted_at", Kind.TIMESTAMP, doc="became a deal"),
+        Column("campaign", Kind.TEXT, default=UNKNOWN, doc="the campaign (operating action) that brought the lead"),
     ),
     not_before=(NotBefore("qualified_at", "created_at"), NotBefore("converted_at", "created_at")),
 )
@@ -59,8 +62,8 @@ DEALS = Entity(
         Column("lead_id", Kind.TEXT, doc="may point at no valid lead: the deal is kept, as if it had no lead"),
         _id("account_id"),
         Column("account_name", Kind.TEXT),
-        Column("industry", Kind.TEXT, default="unknown"),
-        Column("region", Kind.TEXT, default="unknown"),
+        Column("industry", Kind.TEXT, default=UNKNOWN),
+        Column("region", Kind.TEXT, default=UNKNOWN),
         Column("deal_type", Kind.ENUM, required=True, values=DEAL_TYPES),
         Column("stage", Kind.ENUM, required=True, values=DEAL_STAGES),
         _money(),
@@ -84,7 +87,7 @@ MARKETING_SPEND = Entity(
         _id("spend_id"),
         Column("spend_date", Kind.DATE, required=True),
         Column("channel", Kind.ENUM, required=True, values=CHANNELS),
-        Column("campaign", Kind.TEXT),
+        Column("campaign", Kind.TEXT, default=UNKNOWN),
         _money(),
         _currency(),
         _updated_at(),
@@ -112,6 +115,26 @@ PROJECTS = Entity(
     set_iff=(SetIff("actual_end_date", "status", FINISHED_STATUSES),),
     required_unless=(RequiredUnless("start_date", "status", ("planned",)),),
     parents=(Parent("deal_id", "deals", soft=True),),
+)
+
+FEEDBACK = Entity(
+    "feedback",
+    key=("feedback_id",),
+    doc="the customer's voice: survey answers, interviews, reviews by partners and the team (optional)",
+    columns=(
+        _id("feedback_id"),
+        _id("account_id", doc="not checked against other entities"),
+        Column("project_id", Kind.TEXT,
+               doc="may point at no valid project: the response is kept, as if it had no project"),
+        Column("respondent", Kind.ENUM, required=True, values=RESPONDENTS),
+        Column("score", Kind.INTEGER, required=True, minimum=0, maximum=10,
+               doc='the 0-10 "would you recommend" scale'),
+        Column("comment", Kind.TEXT),
+        Column("submitted_at", Kind.TIMESTAMP, required=True),
+        _updated_at(),
+    ),
+    parents=(Parent("project_id", "projects", soft=True),),
+    optional=True,
 )
 
 MILESTONES = Entity(
@@ -209,5 +232,6 @@ EXPENSES = Entity(
 # dependency order: parents before children, the rate card before time entries
 ENTITIES: dict[str, Entity] = {
     e.name: e
-    for e in (LEADS, DEALS, MARKETING_SPEND, PROJECTS, MILESTONES, LICENSES, USAGE, RATE_CARD, TIME_ENTRIES, EXPENSES)
+    for e in (LEADS, DEALS, MARKETING_SPEND, PROJECTS, FEEDBACK, MILESTONES, LICENSES, USAGE, RATE_CARD, TIME_ENTRIES,
+              EXPENSES)
 }

@@ -50,6 +50,14 @@ def _share(name: str, doc: str) -> OutputColumn:
     return OutputColumn(name, FLOAT, doc, "ratio 0-1")
 
 
+def _nps(name: str, doc: str) -> OutputColumn:
+    return OutputColumn(name, FLOAT, doc, "NPS points, -100 to 100")
+
+
+# METRICS.md, "Shared definitions": the words of the feedback columns
+_NPS = "100 x (promoters (score 9-10) - detractors (score 0-6)) / responses; null over no responses"
+
+
 AS_OF = OutputColumn("as_of_date", DATE, "the business date D the row is computed as of", "date")
 
 PORTFOLIO_DAILY = Table("portfolio_daily", "the project-wide view, one row per as-of date", ("as_of_date",), (
@@ -83,6 +91,12 @@ PORTFOLIO_DAILY = Table("portfolio_daily", "the project-wide view, one row per a
     _money("expenses_30d", "sum of expenses with expense_date in the 30 days ending D"),
     _share("delivered_margin_pct_90d", "over projects delivered in the 90 days ending D with a contract value: "
            "(sum of contract value - sum of total cost to date) / sum of contract value"),
+    _count("feedback_responses_90d", "customer responses (valid feedback with respondent customer) with "
+           "date(submitted_at) in the 90 days ending D"),
+    _nps("nps_90d", f"NPS of the customer responses in the 90 days ending D: {_NPS}"),
+    OutputColumn("team_score_avg_90d", FLOAT, "mean score of the team responses (valid feedback with any other "
+                 "respondent than customer, partners included) with date(submitted_at) in the 90 days ending D",
+                 "score 0-10"),
 ))
 
 PROJECT_DAILY = Table(
@@ -114,6 +128,9 @@ PROJECT_DAILY = Table(
         _count("seats_live", "sum of seats of its licences live at D", "seats"),
         _count("active_users", "sum of active users at D of its licences live at D", "users"),
         _share("seat_utilization", "active_users / seats_live"),
+        _count("feedback_responses_180d", "customer responses with date(submitted_at) in the 180 days ending D "
+               "whose project_id is this project"),
+        _nps("nps_180d", f"NPS of the same responses: {_NPS}"),
         OutputColumn("top_product", TEXT, "among live licences, the product with the most active users at D "
             "(ties: first by name); null if active_users is 0"),
         OutputColumn("health", TEXT, "active projects only: red if cost_variance > 0, milestones_overdue >= 2 or "
@@ -133,6 +150,26 @@ FUNNEL_BY_CHANNEL_DAILY = Table(
         _money("spend_90d", "sum of the channel's spend with spend_date in the 90 days ending D"),
         _money("cost_per_lead_90d", "spend_90d / leads_90d"),
         _money("cost_per_win_90d", "spend_90d / won_90d"),
+    ))
+
+CAMPAIGN_DAILY = Table(
+    "campaign_daily", "which operating actions (campaigns) bring customers, for keep-or-drop decisions; one row "
+    "per as-of date per (channel, campaign) with a lead created or a spend row dated in the 90 days ending D",
+    ("as_of_date", "channel", "campaign"), (
+        AS_OF,
+        OutputColumn("channel", TEXT, "lead or spend channel"),
+        OutputColumn("campaign", TEXT, "campaign of the leads and the spend, trimmed; unknown where it is missing"),
+        _count("leads_90d", "leads of the channel and campaign created in the 90 days ending D (the cohort)"),
+        _count("qualified_90d", "of the cohort, leads qualified by D"),
+        _count("converted_90d", "of the cohort, leads converted by D"),
+        _count("won_90d", "of the cohort, leads with a valid deal won by D"),
+        _money("cohort_won_amount", "sum of amount of the valid deals won by D (whenever they closed) whose lead_id "
+               "is a lead of the cohort"),
+        _money("spend_90d", "sum of the spend with this channel and campaign and spend_date in the 90 days ending D"),
+        _money("cost_per_lead_90d", "spend_90d / leads_90d"),
+        _money("cost_per_win_90d", "spend_90d / won_90d"),
+        OutputColumn("return_on_spend_90d", FLOAT, "cohort_won_amount / spend_90d",
+                     "ratio (reporting currency won per unit spent)"),
     ))
 
 SEGMENT_DAILY = Table(
@@ -170,7 +207,7 @@ EFFORT_WEEKLY = Table(
         _money("labour_cost", "sum of labour cost (hours x rate)"),
     ), as_of=False)
 
-MARTS: dict[str, Table] = {t.name: t for t in (PORTFOLIO_DAILY, PROJECT_DAILY, FUNNEL_BY_CHANNEL_DAILY,
+MARTS: dict[str, Table] = {t.name: t for t in (PORTFOLIO_DAILY, PROJECT_DAILY, FUNNEL_BY_CHANNEL_DAILY, CAMPAIGN_DAILY,
                                                SEGMENT_DAILY, REVIEW_CHANGES, EFFORT_WEEKLY)}
 
 

@@ -36,6 +36,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
                      "work_date": "2026-01-05", "hours": "8", "updated_at": TS},
     "expenses": {"project_id": "P1", "expense_date": "2026-01-05", "amount": "50", "currency": "USD",
                  "updated_at": TS},
+    "feedback": {"account_id": "A1", "respondent": "customer", "score": "9", "submitted_at": TS, "updated_at": TS},
 }
 
 
@@ -53,7 +54,7 @@ def rows(entity: str, *records: dict[str, str]) -> pd.DataFrame:
 
 
 def dataset(**given: pd.DataFrame | list[dict[str, str]]) -> dict[str, pd.DataFrame]:
-    """All ten entities: the given ones (frames or lists of records), the rest empty, with one rate
+    """All eleven entities: the given ones (frames or lists of records), the rest empty, with one rate
     card row per role so time entries have a rate unless the test gives its own card."""
     out = {}
     for name, e in ENTITIES.items():
@@ -89,6 +90,8 @@ VALID_DEFAULTS: dict[str, dict[str, object]] = {
     "time_entries": {"project_id": "P1", "person_id": "u1", "role": "engineer", "phase": "implementation",
                      "work_date": pd.Timestamp("2026-01-05"), "hours": 8.0, "updated_at": UTC_TS},
     "expenses": {"project_id": "P1", "expense_date": pd.Timestamp("2026-01-05"), "amount": 50.0, "currency": "USD",
+                 "updated_at": UTC_TS},
+    "feedback": {"account_id": "A1", "respondent": "customer", "score": 9.0, "submitted_at": UTC_TS,
                  "updated_at": UTC_TS},
 }
 
@@ -138,7 +141,7 @@ def valid_rows(entity: str, *records: dict) -> pd.DataFrame:
 
 
 def valid_dataset(**given: pd.DataFrame | list[dict]) -> dict[str, pd.DataFrame]:
-    """All ten entities as staging gives them for valid data: the given ones (typed frames or lists
+    """All eleven entities as staging gives them for valid data: the given ones (typed frames or lists
     of records), the rest empty, with one rate card row per role (100 from 2020-01-01) unless the
     test gives its own card. A time entry without a `rate` of its own gets the rate staging
     attaches: the hourly_cost of its role with the latest valid_from ≤ work_date."""
@@ -178,6 +181,7 @@ PORTFOLIO_METRICS = [
     "new_customers_30d", "cac_30d", "customers_total", "key_accounts_total", "renewal_rate_90d",
     "active_projects", "projects_delivered_90d", "on_time_delivery_rate_90d", "milestones_overdue",
     "hours_30d", "labour_cost_30d", "expenses_30d", "delivered_margin_pct_90d",
+    "feedback_responses_90d", "nps_90d", "team_score_avg_90d",
 ]
 
 

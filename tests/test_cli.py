@@ -51,7 +51,7 @@ def test_generate_command_writes_every_entity(tmp_path, prefect_api):
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in (tmp_path / "g").iterdir()) == sorted(
         f"{e}.csv" for e in ("leads", "deals", "marketing_spend", "projects", "milestones", "licenses", "usage",
-                             "rate_card", "time_entries", "expenses"))
+                             "rate_card", "time_entries", "expenses", "feedback"))
 
 
 def test_run_publishes_every_table_and_quarantines_what_was_injected(drop, tmp_path, prefect_api):
@@ -59,10 +59,11 @@ def test_run_publishes_every_table_and_quarantines_what_was_injected(drop, tmp_p
     done = cli("run", "--source-dir", str(drop), "--warehouse", url, "--as-of", str(END), api=prefect_api, cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     t = tables(url)
-    assert set(t) >= {"portfolio_daily", "project_daily", "funnel_by_channel_daily", "segment_daily",
-                      "review_changes", "effort_weekly", "quarantine", "run_log"}
+    assert set(t) >= {"portfolio_daily", "project_daily", "funnel_by_channel_daily", "campaign_daily",
+                      "segment_daily", "review_changes", "effort_weekly", "quarantine", "run_log"}
     assert len(t["portfolio_daily"]) == 1 and len(t["funnel_by_channel_daily"]) == 8
-    assert len(t["project_daily"]) > 0 and len(t["review_changes"]) == 26
+    assert len(t["project_daily"]) > 0 and len(t["review_changes"]) == 29 and len(t["campaign_daily"]) > 8
+    assert t["portfolio_daily"]["feedback_responses_90d"].iloc[0] > 0
     # exactly the rows the generator broke are quarantined, no more, no fewer
     manifest = build(scale=SCALE, seed=3, end_date=END).manifest
     expected = manifest[manifest["expect"] == "quarantined"]

@@ -68,6 +68,7 @@ def load_fake(fake: FakeHubSpot, leads: pd.DataFrame, deals: pd.DataFrame, accou
             "createdate": r.created_at, "lastmodifieddate": r.updated_at,
             "hs_analytics_source": CHANNEL_SOURCE[r.channel.strip().lower()],
             "company": r.company, "industry": r.industry, "country": r.region,
+            "utm_campaign": r.campaign,  # the team's own property, named by campaign_property
             ("hs_v2_date_entered_salesqualifiedlead" if v2 else "hs_lifecyclestage_salesqualifiedlead_date"): r.qualified_at,
             ("hs_v2_date_entered_opportunity" if v2 else "hs_lifecyclestage_opportunity_date"): r.converted_at,
         }, created=END, modified=END)
@@ -93,6 +94,7 @@ sources:
     token: env:OPSMETRICS_TEST_HUBSPOT_TOKEN
     entities: [leads, deals]
     channel_map: {{PARTNERS: partner, OUTBOUND: outbound}}
+    campaign_property: utm_campaign
     deal_type_map: {{expansion: expansion}}
 """)
     return str(config)

@@ -19,7 +19,7 @@ END = dt.date(2026, 3, 1)
 
 # Straight from SOURCES.md, not from the generator's schema.
 CANONICAL = {
-    "leads": "lead_id created_at updated_at channel company industry region qualified_at converted_at",
+    "leads": "lead_id created_at updated_at channel company industry region qualified_at converted_at campaign",
     "deals": "deal_id lead_id account_id account_name industry region deal_type stage amount currency "
              "created_at closed_at owner is_key_account updated_at",
     "marketing_spend": "spend_id spend_date channel campaign amount currency updated_at",
@@ -31,6 +31,7 @@ CANONICAL = {
     "time_entries": "entry_id project_id person_id role phase work_date hours updated_at",
     "rate_card": "role valid_from hourly_cost",
     "expenses": "expense_id project_id expense_date category amount currency updated_at",
+    "feedback": "feedback_id account_id project_id respondent score comment submitted_at updated_at",
 }
 CANONICAL = {e: c.split() for e, c in CANONICAL.items()}
 KEYS = {"usage": ["license_id", "usage_date"], "rate_card": ["role", "valid_from"]}
@@ -42,7 +43,8 @@ ENUMS = {("leads", "channel"): CHANNELS, ("marketing_spend", "channel"): CHANNEL
          ("deals", "stage"): ["discovery", "proposal", "negotiation", "won", "lost"],
          ("projects", "status"): ["planned", "active", "on_hold", "delivered", "cancelled"],
          ("milestones", "phase"): PHASES, ("time_entries", "phase"): PHASES,
-         ("time_entries", "role"): ROLES, ("rate_card", "role"): ROLES}
+         ("time_entries", "role"): ROLES, ("rate_card", "role"): ROLES,
+         ("feedback", "respondent"): ["customer", "partner", *ROLES]}
 REQUIRED = {
     "leads": "lead_id created_at updated_at channel", "deals": "deal_id account_id deal_type stage amount "
     "currency created_at updated_at", "marketing_spend": "spend_id spend_date channel amount currency updated_at",
@@ -53,11 +55,12 @@ REQUIRED = {
     "time_entries": "entry_id project_id person_id role phase work_date hours updated_at",
     "rate_card": "role valid_from hourly_cost",
     "expenses": "expense_id project_id expense_date amount currency updated_at",
+    "feedback": "feedback_id account_id respondent score submitted_at updated_at",
 }
 NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 EVENT_COLUMNS = {"leads": ["created_at"], "deals": ["created_at", "closed_at"], "time_entries": ["work_date"],
                  "expenses": ["expense_date"], "marketing_spend": ["spend_date"], "usage": ["usage_date"],
-                 "milestones": ["completed_date"]}
+                 "milestones": ["completed_date"], "feedback": ["submitted_at"]}
 
 
 # --- a plain reading of the rules ----------------------------------------
@@ -89,11 +92,14 @@ def field_bad(entity: str, df: pd.DataFrame) -> pd.Series:
             bad |= set_ & _ts(s).isna()
         elif col.endswith("_date") or col == "valid_from":
             bad |= set_ & _date(s).isna()
-        elif col in ("amount", "budget_cost", "budget_hours", "seats", "active_users", "hours", "hourly_cost"):
+        elif col in ("amount", "budget_cost", "budget_hours", "seats", "active_users", "hours", "hourly_cost",
+                     "score"):
             v = _num(s)
             bad |= set_ & (v.isna() | (v < 0))
-            if col in ("seats", "active_users"):
+            if col in ("seats", "active_users", "score"):
                 bad |= set_ & (v % 1 != 0)
+            if col == "score":
+                bad |= set_ & (v > 10)
         elif col == "currency":
             bad |= set_ & (s.str.upper() != "USD")
         elif col == "is_key_account":
@@ -138,7 +144,7 @@ def quarantine(frames: dict[str, pd.DataFrame]) -> dict[str, pd.Series]:
     """Per entity, a mask of the rows the rules quarantine (fields, keys, parents)."""
     out, valid_keys = {}, {}
     order = ["leads", "deals", "marketing_spend", "rate_card", "projects", "milestones", "licenses",
-             "usage", "time_entries", "expenses"]
+             "usage", "time_entries", "expenses", "feedback"]
     for entity in order:
         df = frames[entity]
         k = key(entity, df)
@@ -217,7 +223,7 @@ def test_volumes_scale_roughly_linearly(tmp_path, drop):
     small = generate(tmp_path, scale=0.025, seed=7, end_date=END)
     _, big, _ = drop
     for entity in ("leads", "deals", "marketing_spend", "projects", "milestones", "licenses", "usage",
-                   "time_entries", "expenses"):
+                   "time_entries", "expenses", "feedback"):
         assert 1.4 < big[entity] / small[entity] < 2.8, (entity, small[entity], big[entity])
     assert 20 <= big["leads"] / 0.05 / 1000 <= 20.5  # ≈ 20,000 leads at scale 1
     assert abs(big["time_entries"] / 0.05 - 300_000) < 15_000
@@ -233,7 +239,7 @@ def test_nothing_dated_after_the_end_date(drop):
             assert (parsed.dropna().dt.normalize() <= end).all(), (entity, col)
             if col.endswith("_at"):  # also the calendar date as written, whatever the offset
                 assert (_date(s.str[:10]).dropna() <= end).all(), (entity, col)
-    for entity in ("leads", "deals", "projects", "milestones", "licenses", "time_entries", "expenses"):
+    for entity in ("leads", "deals", "projects", "milestones", "licenses", "time_entries", "expenses", "feedback"):
         assert (_ts(frames[entity]["updated_at"]).dt.tz_localize(None).dropna() <= end + pd.Timedelta(days=1)).all()
     p = frames["projects"]
     future = _date(p["start_date"]) > end
@@ -303,3 +309,45 @@ def test_bad_parents_cascade_to_few_children():
     cascaded = m[m["kind"] == "parent_quarantined"]
     assert bad_projects and len(cascaded) > 0
     assert set(cascaded["entity"]) <= {"milestones", "licenses", "time_entries", "expenses", "usage"}
+
+
+def test_campaigns_look_like_operating_actions(drop, verdict):
+    _, _, frames = drop
+    leads = frames["leads"][~verdict["leads"]]
+    spend = frames["marketing_spend"][~verdict["marketing_spend"]]
+    lead_campaign, spend_campaign = leads["campaign"].str.strip(), spend["campaign"].str.strip()
+    assert 0.15 < lead_campaign.isin(["", "unknown"]).mean() < 0.5  # organic traffic, word of mouth
+    named = lead_campaign[~lead_campaign.isin(["", "unknown"])]
+    per_channel = named.groupby(leads["channel"].str.strip().str.lower()).nunique()
+    assert (per_channel >= 1).all() and per_channel.max() >= 3  # a handful per channel
+    pairs = {"leads": set(zip(leads["channel"].str.strip().str.lower(), lead_campaign, strict=True)),
+             "spend": set(zip(spend["channel"].str.strip().str.lower(), spend_campaign, strict=True))}
+    assert pairs["spend"] - pairs["leads"], "some campaigns have spend and no leads"
+    assert pairs["leads"] - pairs["spend"], "some campaigns have leads and no spend"
+    stray = pd.concat([leads["campaign"], spend["campaign"]])
+    assert ((stray != stray.str.strip()) & (stray.str.strip() != "")).sum() >= 3  # a few names with stray spaces
+
+
+def test_feedback_looks_like_a_survey(drop, verdict, manifest):
+    _, _, frames = drop
+    fb = frames["feedback"][~verdict["feedback"]]
+    respondent = fb["respondent"].str.strip().str.lower()
+    assert (respondent == "customer").mean() > 0.6 and {"partner"} < set(respondent)
+    score = _num(fb.loc[respondent == "customer", "score"])
+    promoters, detractors = (score >= 9).mean(), (score <= 6).mean()
+    assert score.median() >= 7 and promoters > detractors > 0.05  # skewed as NPS surveys are
+    customer = fb[respondent == "customer"]
+    assert (customer["project_id"].str.strip() == "").mean() > 0.05  # about the relationship, no project
+    dangling = manifest[(manifest["entity"] == "feedback") & (manifest["kind"] == "dangling_project_id")]
+    assert len(dangling) and (dangling["expect"] == "kept").all()
+    # responses on a project the project system does not know: only the manifest's (kept as valid rows)
+    unknown_project = ~fb["project_id"].isin(frames["projects"]["project_id"]) & (fb["project_id"] != "")
+    assert set(fb.loc[unknown_project, "feedback_id"]) == set(dangling["key"])
+
+
+def test_every_feedback_rule_has_bad_rows_at_a_larger_scale():
+    from opsmetrics.sample.catalogue import catalogue
+
+    m = build(scale=0.2, seed=7, end_date=END).manifest
+    fb = m[m["entity"] == "feedback"]
+    assert set(zip(fb["kind"], fb["column"], strict=True)) == {(c.kind, c.column) for c in catalogue("feedback", {})}

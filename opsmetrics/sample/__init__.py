@@ -1,6 +1,7 @@
-"""Synthetic file drop for opsmetrics: the ten canonical entities of
-SOURCES.md for a B2B software company over about three years, with a small,
-known share of bad rows so the quarantine is exercised on every run.
+"""Synthetic file drop for opsmetrics: the eleven canonical entities of
+SOURCES.md (feedback included) for a B2B software company over about three
+years, with a small, known share of bad rows so the quarantine is exercised on
+every run.
 
 ``generate`` writes the CSVs; ``build`` returns the same data in memory with
 the fault manifest (what was corrupted and what the pipeline should do).
@@ -19,6 +20,7 @@ from .accounts import make_accounts
 from .deals import make_deals
 from .expenses import make_expenses, make_marketing_spend
 from .faults import inject
+from .feedback import make_feedback
 from .fmt import to_strings
 from .leads import make_leads
 from .licensing import make_licenses, make_usage
@@ -47,9 +49,9 @@ def build(scale: float = 1.0, seed: int = 7, end_date: dt.date | None = None) ->
     tl = Timeline.ending(end_date)
     # One independent stream per stage, all derived from the seed.
     (r_acc, r_lead, r_deal, r_proj, r_ms, r_lic, r_use, r_te, r_rate, r_exp, r_mkt,
-     r_fmt, r_fault) = np.random.default_rng(seed).spawn(13)
+     r_fmt, r_fault, r_campaign, r_fb) = np.random.default_rng(seed).spawn(15)
     accounts = make_accounts(r_acc, max(20, round(ACCOUNTS * scale)))
-    leads = make_leads(r_lead, tl, accounts, max(60, round(LEADS * scale)))
+    leads = make_leads(r_lead, tl, accounts, max(60, round(LEADS * scale)), r_campaign)
     deals = make_deals(r_deal, tl, accounts, leads)
     projects = make_projects(r_proj, tl, deals, accounts)
     entries, k = make_time_entries(r_te, tl, projects, max(100, round(TIME_ENTRIES * scale)), scale)
@@ -62,7 +64,7 @@ def build(scale: float = 1.0, seed: int = 7, end_date: dt.date | None = None) ->
         "leads": leads, "deals": deals, "marketing_spend": make_marketing_spend(r_mkt, tl, scale),
         "projects": projects, "milestones": make_milestones(r_ms, tl, projects), "licenses": licenses,
         "usage": make_usage(r_use, tl, licenses), "time_entries": entries, "rate_card": rate_card,
-        "expenses": make_expenses(r_exp, tl, projects),
+        "expenses": make_expenses(r_exp, tl, projects), "feedback": make_feedback(r_fb, tl, projects),
     }
     frames = {e: to_strings(r_fmt, e, typed[e]) for e in ENTITIES}
     first_rate = rate_card.groupby("role")["valid_from"].min().to_numpy(dtype="datetime64[D]")

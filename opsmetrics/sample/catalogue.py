@@ -44,6 +44,14 @@ def _users_other(rows, rng):
     return rows
 
 
+def _comment_edited(rows, rng):
+    """The response as first submitted: another score, no comment yet."""
+    score = rows["score"].astype(float)
+    rows["score"] = np.where(score >= 5, score - 1, score + 1).astype(int).astype(str)
+    rows["comment"] = ""
+    return rows
+
+
 def _no_rate(first_rate: dict[str, np.datetime64]):
     """work_date before the role's first rate: the entry has no rate."""
     def f(rows, rng):
@@ -172,5 +180,20 @@ _CATALOGUE = {
         C("missing_required", "amount", put("amount", *MISSING)),
         C("unparseable_timestamp", "updated_at", put("updated_at", *BAD_TS)),
         *duplicates(scale_money("amount", 0.9)),
+    ],
+    "feedback": lambda _: [
+        C("non_integer", "score", put("score", "5.5", "8.5", "9.25")),
+        C("out_of_range", "score", put("score", "11", "-1", "100")),
+        C("bad_enum", "respondent", put("respondent", "client", "board", "anonymous")),
+        C("missing_required", "account_id", put("account_id", *MISSING)),
+        C("unparseable_timestamp", "submitted_at", put("submitted_at", *BAD_TS)),
+        C("unparseable_number", "score", put("score", "nine", "9/10", "NaN")),
+        C("missing_required", "score", put("score", *MISSING)),
+        C("missing_required", "respondent", put("respondent", *MISSING)),
+        C("missing_required", "submitted_at", put("submitted_at", *MISSING)),
+        C("unparseable_timestamp", "updated_at", put("updated_at", *BAD_TS)),
+        *duplicates(_comment_edited),
+        # a project the project system does not know: kept, as if the response had no project
+        C("dangling_project_id", "project_id", new_ids("project_id", "PRJ-"), "kept", eligible=has("project_id")),
     ],
 }

@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .campaigns import spend_campaigns
 from .projects import LABOUR_SHARE
 from .schema import CHANNELS
-from .timeline import DAY, Timeline, at_time, days_td, hours, lognormal_clipped, month_of, random_weekday
+from .timeline import DAY, Timeline, at_time, days_td, hours, lognormal_clipped, random_weekday
 
 # category: (share of expenses, median USD, sigma, min, max)
 _CATEGORIES = {"travel": (0.6, 900, 0.7, 30, 15_000), "software": (0.15, 2_000, 0.8, 100, 50_000),
@@ -48,16 +49,10 @@ def make_expenses(rng: np.random.Generator, tl: Timeline, projects: pd.DataFrame
     })
 
 
-# channel: (spend rows per week at scale 1, median USD per row, campaign themes)
+# channel: (spend rows per week at scale 1, median USD per row); the campaigns are campaigns.py's
 _SPEND = {
-    "paid_ads": (3.0, 10_000, ("Brand Search", "Competitor Search", "LinkedIn ABM", "Retargeting")),
-    "content": (2.0, 5_000, ("Whitepaper", "Webinar series", "Customer stories")),
-    "event": (0.5, 60_000, ("Trade show", "Roadshow", "User conference")),
-    "website": (1.0, 3_000, ("SEO tooling", "Site optimisation")),
-    "partner": (1.0, 12_000, ("Partner MDF", "Co-marketing")),
-    "outbound": (1.0, 6_000, ("Sales tooling", "Intent data")),
-    "referral": (0.5, 4_000, ("Referral bonus",)),
-    "other": (0.3, 3_000, ("Sponsorship", "Misc")),
+    "paid_ads": (3.0, 10_000), "content": (2.0, 5_000), "event": (0.5, 60_000), "website": (1.0, 3_000),
+    "partner": (1.0, 12_000), "outbound": (1.0, 6_000), "referral": (0.5, 4_000), "other": (0.3, 3_000),
 }
 assert set(_SPEND) == set(CHANNELS)
 
@@ -65,15 +60,12 @@ assert set(_SPEND) == set(CHANNELS)
 def make_marketing_spend(rng: np.random.Generator, tl: Timeline, scale: float) -> pd.DataFrame:
     parts = []
     weeks = tl.n_days / 7
-    for ch, (per_week, median, themes) in _SPEND.items():
+    for ch, (per_week, median) in _SPEND.items():
         n = max(1, int(rng.poisson(per_week * weeks * scale)))
         d = tl.sample_days(rng, n, growth=0.4, weekend=0.0)  # booked on weekdays
-        year = d.astype("datetime64[Y]").astype(int) + 1970
-        quarter = (month_of(d) - 1) // 3 + 1
-        theme = np.array(themes)[rng.integers(0, len(themes), n)]
-        campaign = [f"{ch} {y}-Q{q} {t}" for y, q, t in zip(year, quarter, theme, strict=True)]
+        campaign, cost = spend_campaigns(rng, ch, n)
         parts.append(pd.DataFrame({"spend_date": d, "channel": ch, "campaign": campaign,
-                                   "amount": np.round(lognormal_clipped(rng, median, 0.6, n, 100, 500_000), 2)}))
+                                   "amount": np.round(lognormal_clipped(rng, median, 0.6, n, 100, 500_000) * cost, 2)}))
     s = pd.concat(parts, ignore_index=True).sort_values(["spend_date", "channel"], kind="stable")
     s = s.reset_index(drop=True)
     n = len(s)

@@ -24,7 +24,7 @@ from .schema import KEYS, PARENTS
 
 MAX_SHARE, OWN_SHARE, COVER_SHARE, FREE_SHARE = 0.03, 0.012, 0.025, 0.002
 ORDER = ("projects", "licenses", "milestones", "time_entries", "expenses", "usage",
-         "leads", "deals", "marketing_spend", "rate_card")
+         "leads", "deals", "marketing_spend", "rate_card", "feedback")
 
 
 def key_of(df: pd.DataFrame, entity: str) -> np.ndarray:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .campaigns import lead_campaigns
 from .schema import CHANNELS
 from .timeline import NAT_S, Timeline, at_time, hours, lognormal_clipped
 
@@ -19,7 +20,9 @@ CHANNEL_MIX = {
 assert tuple(CHANNEL_MIX) == CHANNELS
 
 
-def make_leads(rng: np.random.Generator, tl: Timeline, accounts: pd.DataFrame, n: int) -> pd.DataFrame:
+def make_leads(rng: np.random.Generator, tl: Timeline, accounts: pd.DataFrame, n: int,
+               r_campaign: np.random.Generator) -> pd.DataFrame:
+    """`r_campaign` draws the campaigns (campaigns.py), so the rest of the leads does not depend on them."""
     created = np.minimum(at_time(rng, tl.sample_days(rng, n, growth=0.6)), tl.cap)
     created.sort()
     mix = np.array(list(CHANNEL_MIX.values()))
@@ -38,6 +41,7 @@ def make_leads(rng: np.random.Generator, tl: Timeline, accounts: pd.DataFrame, n
         "created_at": created, "updated_at": updated, "channel": np.array(CHANNELS)[ch],
         "company": acc["account_name"].to_numpy(), "industry": industry, "region": region,
         "qualified_at": qualified, "converted_at": converted,
+        "campaign": lead_campaigns(r_campaign, np.array(CHANNELS)[ch], ~np.isnat(converted)),
         "_account_id": acc["account_id"].to_numpy(),
     })
 

@@ -6,6 +6,7 @@ import datetime as dt
 import pandas as pd
 
 from tasks.marts.calendar import Grid
+from tasks.marts.campaign_daily import campaign_daily
 from tasks.marts.effort_weekly import effort_weekly
 from tasks.marts.facts import build_facts
 from tasks.marts.funnel_by_channel_daily import funnel_by_channel_daily
@@ -26,6 +27,7 @@ def build_marts(valid: dict[str, pd.DataFrame], tz: str, start: dt.date, end: dt
         "portfolio_daily": portfolio[portfolio["as_of_date"].isin(dates)].reset_index(drop=True),
         "project_daily": project_daily(facts, grid),
         "funnel_by_channel_daily": funnel_by_channel_daily(facts, grid),
+        "campaign_daily": campaign_daily(facts, grid),
         "segment_daily": segment_daily(facts, grid),
         "review_changes": review_changes(portfolio, dates),
         "effort_weekly": effort_weekly(facts),

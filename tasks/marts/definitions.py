@@ -9,14 +9,16 @@ does. The rest of that section is done once in facts.py, as columns:
 - "won by D", "closed by D": `won_day`, `closed_day` of a deal (NEVER if it never is);
 - *sales cycle* of a won deal: `sales_cycle`; *labour cost* of a time entry: `labour_cost`;
 - a project's deal, and so its contract value, sales cycle and segment: columns of `projects`;
-- segment values compared trimmed: staging trims them; a missing one is `unknown`.
+- segment values compared trimmed: staging trims them; a missing one is `unknown` (industry,
+  region, campaign: so a campaign literally named `unknown` is the same as a missing one);
+- a feedback row whose project_id is no valid project: `project_id` null in facts.feedback.
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from tasks.marts.calendar import NEVER, Span, in_window
+from tasks.marts.calendar import NEVER, Grid, Groups, Span, count_in_window, in_window, ratio, sum_in_window
 
 
 def open_at(deals: pd.DataFrame) -> Span:
@@ -103,3 +105,31 @@ def latest_reading_in_w7(readings: pd.DataFrame) -> Span:
     last = np.minimum.reduce([in_window(day, 7).last, readings["next_day"].to_numpy() - 1,
                               readings["end_day"].to_numpy()])
     return Span(first, last)
+
+
+def customer_responses(feedback: pd.DataFrame) -> pd.DataFrame:
+    """A *customer response in Wn*: a valid feedback row with respondent `customer` and
+    `date(submitted_at)` ∈ Wn. The rows; each is in Wn while `in_window(day, n)` holds."""
+    return feedback[feedback["respondent"].eq("customer")]
+
+
+def team_responses(feedback: pd.DataFrame) -> pd.DataFrame:
+    """A *team response* in Wn: likewise, with any other respondent (partners included)."""
+    return feedback[feedback["respondent"].ne("customer")]
+
+
+def net_promoter(score) -> np.ndarray:
+    """A *promoter* scores 9 or 10 (+1 to the net), a *detractor* 0 to 6 (−1); 7 and 8 neither (0)."""
+    score = np.asarray(score, dtype="float64")
+    return (score >= 9).astype("int64") - (score <= 6).astype("int64")
+
+
+def nps_in_window(responses: pd.DataFrame, n: int, grid: Grid, by: Groups | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The responses dated in Wn and their **NPS** = 100 × (promoters − detractors) / responses,
+    unrounded (null over no responses), per D (and with `by` per group): (responses, nps).
+
+    `responses` has `day` and `score`; promoters − detractors is the sum of `net_promoter`, an
+    integer, so the difference array adds it exactly."""
+    count = count_in_window(responses["day"], n, grid, by)
+    net = sum_in_window(responses["day"], net_promoter(responses["score"]), n, grid, by)
+    return count, ratio(100.0 * net, count)

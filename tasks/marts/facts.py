@@ -17,12 +17,12 @@ from tasks.marts.calendar import NEVER, days_of
 
 @dataclass(frozen=True)
 class Facts:
-    leads: pd.DataFrame  # lead_id, channel, created_day, qualified_day, converted_day,
+    leads: pd.DataFrame  # lead_id, channel, campaign, created_day, qualified_day, converted_day,
     #                      won_day (the first day one of its valid deals was won)
     deals: pd.DataFrame  # deal_id, lead_id, account_id, region, industry, deal_type, amount, is_key_account,
     #                      created_day, closed_day, is_won (stage won), won_day (closed_day if won),
     #                      sales_cycle (days, won deals)
-    spend: pd.DataFrame  # day, channel, amount
+    spend: pd.DataFrame  # day, channel, campaign, amount
     projects: pd.DataFrame  # project_id, account_id, status, start_day, planned_end_day, end_day (actual),
     #                         budget_cost, and from its valid deal: won_day, contract_value (the deal's amount
     #                         if it is won: the contract value from won_day on), sales_cycle, region, industry
@@ -31,6 +31,8 @@ class Facts:
     usage: pd.DataFrame  # license_id, day, active_users
     entries: pd.DataFrame  # project_id, role, phase, work_date, day, hours, labour_cost (hours × rate)
     expenses: pd.DataFrame  # project_id, day, amount
+    feedback: pd.DataFrame  # feedback_id, account_id, project_id (null unless a valid project), respondent,
+    #                         score, day (date(submitted_at))
 
 
 def build_facts(valid: dict[str, pd.DataFrame], tz: str) -> Facts:
@@ -41,7 +43,7 @@ def build_facts(valid: dict[str, pd.DataFrame], tz: str) -> Facts:
         leads=_leads(valid["leads"], deals, tz),
         deals=deals,
         spend=pd.DataFrame({"day": days_of(spend["spend_date"]), "channel": spend["channel"],
-                            "amount": spend["amount"].astype("float64")}),
+                            "campaign": spend["campaign"], "amount": spend["amount"].astype("float64")}),
         projects=_projects(valid["projects"], deals),
         milestones=pd.DataFrame({"project_id": milestones["project_id"],
                                  "due_day": days_of(milestones["due_date"]),
@@ -55,6 +57,7 @@ def build_facts(valid: dict[str, pd.DataFrame], tz: str) -> Facts:
         entries=_entries(valid["time_entries"]),
         expenses=pd.DataFrame({"project_id": expenses["project_id"], "day": days_of(expenses["expense_date"]),
                                "amount": expenses["amount"].astype("float64")}),
+        feedback=_feedback(valid["feedback"], valid["projects"], tz),
     )
 
 
@@ -75,7 +78,7 @@ def _leads(leads: pd.DataFrame, deals: pd.DataFrame, tz: str) -> pd.DataFrame:
     # a lead is won by D when one of its valid deals is won by D: its earliest winning deal counts
     first_win = deals[deals["is_won"]].groupby("lead_id")["won_day"].min()
     return pd.DataFrame({
-        "lead_id": leads["lead_id"], "channel": leads["channel"],
+        "lead_id": leads["lead_id"], "channel": leads["channel"], "campaign": leads["campaign"],
         "created_day": days_of(leads["created_at"], tz), "qualified_day": days_of(leads["qualified_at"], tz),
         "converted_day": days_of(leads["converted_at"], tz),
         "won_day": leads["lead_id"].map(first_win).fillna(NEVER).astype("int64").to_numpy(),
@@ -109,6 +112,16 @@ def _segment(values: pd.Series) -> pd.Series:
     """A project's segment: its deal's, or `unknown` (astype first: with no deal matched the map
     gives floats, which "unknown" cannot fill)."""
     return values.astype("object").fillna("unknown").astype("str")
+
+
+def _feedback(feedback: pd.DataFrame, projects: pd.DataFrame, tz: str) -> pd.DataFrame:
+    # a project_id of no valid project is kept as if the response had no project (SOURCES.md)
+    project = feedback["project_id"].where(feedback["project_id"].isin(projects["project_id"]))
+    return pd.DataFrame({
+        "feedback_id": feedback["feedback_id"], "account_id": feedback["account_id"], "project_id": project,
+        "respondent": feedback["respondent"], "score": feedback["score"].astype("float64"),
+        "day": days_of(feedback["submitted_at"], tz),
+    })
 
 
 def _entries(entries: pd.DataFrame) -> pd.DataFrame:

@@ -22,7 +22,15 @@ from tasks.marts.calendar import (
     sum_in_window,
     sum_per_day,
 )
-from tasks.marts.definitions import active, first_win_by_account, open_at, overdue
+from tasks.marts.definitions import (
+    active,
+    customer_responses,
+    first_win_by_account,
+    nps_in_window,
+    open_at,
+    overdue,
+    team_responses,
+)
 from tasks.marts.facts import Facts
 
 
@@ -41,6 +49,8 @@ def portfolio_daily(facts: Facts, grid: Grid) -> pd.DataFrame:
     marketing_spend_30d = sum_in_window(spend["day"], spend["amount"], 30, grid)
     new_customers_30d = count_in_window(accounts["first_win"], 30, grid)
     projects_delivered_90d = count_in_window(delivered["end_day"], 90, grid)
+    feedback_responses_90d, nps_90d = nps_in_window(customer_responses(facts.feedback), 90, grid)
+    team = team_responses(facts.feedback)
     return pd.DataFrame({
         "as_of_date": grid.dates.date,
         "leads_created_30d": count_in_window(leads["created_day"], 30, grid),
@@ -72,6 +82,9 @@ def portfolio_daily(facts: Facts, grid: Grid) -> pd.DataFrame:
         "labour_cost_30d": sum_in_window(entries["day"], entries["labour_cost"], 30, grid),
         "expenses_30d": sum_in_window(expenses["day"], expenses["amount"], 30, grid),
         "delivered_margin_pct_90d": _delivered_margin_pct_90d(facts, delivered, grid),
+        "feedback_responses_90d": feedback_responses_90d,
+        "nps_90d": nps_90d,
+        "team_score_avg_90d": mean_in_window(team["day"], team["score"], 90, grid),
     })[PORTFOLIO_DAILY.names]
 
 

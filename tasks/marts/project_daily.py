@@ -22,10 +22,12 @@ from tasks.marts.calendar import (
 )
 from tasks.marts.definitions import (
     contract_value_at,
+    customer_responses,
     deal_won_by,
     has_state,
     latest_reading_in_w7,
     live,
+    nps_in_window,
     overdue,
     state_at,
 )
@@ -82,6 +84,11 @@ def project_daily(facts: Facts, grid: Grid) -> pd.DataFrame:
                                        at["end_day"].to_numpy() - planned_end),
     })
     out = out.join(_licences(facts, projects, grid, cell_project, cell_date))
+    # customer responses whose project_id is this project (one of no valid project is in no group)
+    responses = customer_responses(facts.feedback)
+    count, nps = nps_in_window(responses, 180, grid, by_project(responses))
+    out["feedback_responses_180d"] = count[cell_project, cell_date]
+    out["nps_180d"] = nps[cell_project, cell_date]
     out["health"] = health(out)
     return out[PROJECT_DAILY.names]
 

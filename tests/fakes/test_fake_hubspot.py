@@ -97,6 +97,21 @@ def test_properties_parameter_returns_those_plus_hubspot_defaults(fake):
     assert {"industry", "company"} <= set(repeated["results"][0]["properties"])
 
 
+def test_a_custom_contact_property_comes_back_wherever_it_is_asked_for(fake):
+    # teams keep a lead's first-touch campaign in a custom property (SOURCES.md: campaign_property)
+    fake.add_contact(1, {"utm_campaign": "Spring launch"}, created=T0, modified=T0)
+    fake.add_contact(2, {}, created=T0, modified=T0)
+    listed = get(fake, "/crm/v3/objects/contacts", properties="utm_campaign").json()["results"]
+    assert [r["properties"]["utm_campaign"] for r in listed] == ["Spring launch", None]  # never set: null
+    found = search(fake, "contacts", {"properties": ["utm_campaign"], "filterGroups": [{"filters": [
+        {"propertyName": "utm_campaign", "operator": "EQ", "value": "Spring launch"}]}]}).json()["results"]
+    assert [(r["id"], r["properties"]["utm_campaign"]) for r in found] == [("1", "Spring launch")]
+    batch = post(fake, "/crm/v3/objects/contacts/batch/read",
+                 {"properties": ["utm_campaign"], "inputs": [{"id": "1"}]}).json()["results"]
+    assert batch[0]["properties"]["utm_campaign"] == "Spring launch"
+    assert "utm_campaign" not in get(fake, "/crm/v3/objects/contacts").json()["results"][0]["properties"]
+
+
 def test_deals_with_associations(fake):
     fake.add_company(20, {"name": "Beta"}, created=T0, modified=T0)
     fake.add_company(10, {"name": "Acme"}, created=T0, modified=T0)

@@ -10,12 +10,12 @@ from schemas.sources import ROLES
 from tasks.staging.stage import stage_sources
 
 # one row of each entity with its defaults, and a second one with the values tests vary: offsets
-# and naive timestamps, empty optional values (region/industry default to unknown), a rate card
+# and naive timestamps, empty optional values (region/industry/campaign default to unknown), a rate card
 # with history, a soft parent of no valid row
 RECORDS = {
     "leads": [{"lead_id": "L1"},
               {"lead_id": "L2", "created_at": "2026-03-02T00:30:00+08:00", "qualified_at": "2026-03-01T20:00:00",
-               "channel": "partner", "region": "EMEA"}],
+               "channel": "partner", "region": "EMEA", "campaign": "Spring"}],
     "deals": [{"deal_id": "D1"},
               {"deal_id": "D2", "lead_id": "L2", "stage": "won", "closed_at": "2026-02-01T04:00:00Z",
                "amount": "250.5", "industry": "", "is_key_account": True},
@@ -33,6 +33,10 @@ RECORDS = {
                      {"entry_id": "E2", "work_date": "2026-02-01", "hours": "1.5"},
                      {"entry_id": "E3", "work_date": "2026-01-31", "role": "consultant", "phase": "acceptance"}],
     "expenses": [{"expense_id": "X1"}, {"expense_id": "X2", "category": "travel", "amount": "12.25"}],
+    "feedback": [{"feedback_id": "F1"},
+                 {"feedback_id": "F2", "project_id": "P1", "respondent": "partner", "score": "0",
+                  "comment": "late", "submitted_at": "2026-03-01T23:30:00+08:00"},
+                 {"feedback_id": "F3", "project_id": "GHOST", "score": "10.0"}],
 }
 
 

@@ -27,12 +27,12 @@ from tasks.marts.portfolio_daily import portfolio_daily
 METRICS = PORTFOLIO_METRICS
 COUNTS = ["leads_created_30d", "leads_qualified_30d", "deals_created_30d", "open_pipeline_count",
           "deals_won_30d", "new_customers_30d", "customers_total", "key_accounts_total", "active_projects",
-          "projects_delivered_90d", "milestones_overdue"]
+          "projects_delivered_90d", "milestones_overdue", "feedback_responses_90d"]
 SUMS = ["open_pipeline_amount", "bookings_30d", "marketing_spend_30d", "hours_30d", "labour_cost_30d",
         "expenses_30d"]
 NULLABLE = ["lead_qualification_rate_90d", "lead_conversion_rate_90d", "win_rate_90d",
             "avg_sales_cycle_days_90d", "median_sales_cycle_days_90d", "cac_30d", "renewal_rate_90d",
-            "on_time_delivery_rate_90d", "delivered_margin_pct_90d"]
+            "on_time_delivery_rate_90d", "delivered_margin_pct_90d", "nps_90d", "team_score_avg_90d"]
 
 
 def d(s: str) -> dt.date:
@@ -748,6 +748,95 @@ def test_delivered_margin_pct_can_be_negative():
 
 
 # ---------------------------------------------------------------------------------------------
+# the customer's voice: feedback_responses_90d, nps_90d, team_score_avg_90d
+
+
+def test_nps_90d_promoters_passives_detractors_and_the_window():
+    # W90 ending 04-30 = 01-31 .. 04-30; W90 ending 05-01 = 02-01 .. 05-01
+    valid = valid_dataset(feedback=[
+        {"feedback_id": "c1", "score": "10", "submitted_at": ts("2026-02-01")},  # promoter
+        {"feedback_id": "c2", "score": "9", "submitted_at": ts("2026-04-30")},   # promoter, on D
+        {"feedback_id": "c3", "score": "8", "submitted_at": ts("2026-03-01")},   # passive
+        {"feedback_id": "c4", "score": "7", "submitted_at": ts("2026-03-01")},   # passive
+        {"feedback_id": "c5", "score": "6", "submitted_at": ts("2026-03-01")},   # detractor
+        {"feedback_id": "c6", "score": "0", "submitted_at": ts("2026-03-01")},   # detractor
+        {"feedback_id": "c9", "score": "9", "submitted_at": ts("2026-01-31")},   # promoter, first day of W90(04-30)
+        {"feedback_id": "c7", "score": "3", "submitted_at": ts("2026-01-30")},   # one day before W90(04-30)
+        {"feedback_id": "c8", "score": "5", "submitted_at": ts("2026-05-01")},   # after 04-30; in W90(05-01)
+    ])
+    p = portfolio(valid, "2026-04-30", "2026-05-01")
+    # 04-30: c1, c2, c3, c4, c5, c6, c9 = 7 responses; promoters c1, c2, c9 = 3; detractors c5, c6 = 2
+    # NPS = 100 x (3 - 2) / 7 = 14.2857...
+    assert value(p, "2026-04-30", "feedback_responses_90d") == 7
+    assert value(p, "2026-04-30", "nps_90d") == pytest.approx(100 / 7)
+    # 05-01: c9 (01-31) left, c8 (05-01, a 5: detractor) came in: 7 responses; promoters c1, c2 = 2;
+    # detractors c5, c6, c8 = 3 -> NPS = 100 x (2 - 3) / 7 = -14.2857...
+    assert value(p, "2026-05-01", "feedback_responses_90d") == 7
+    assert value(p, "2026-05-01", "nps_90d") == pytest.approx(-100 / 7)
+    # no team response at all: the mean over no rows is null
+    assert isnull(value(p, "2026-04-30", "team_score_avg_90d"))
+
+
+def test_team_responses_are_not_customer_responses():
+    valid = valid_dataset(feedback=[
+        {"respondent": "customer", "score": "10", "submitted_at": ts("2026-03-01")},
+        {"respondent": "partner", "score": "0", "submitted_at": ts("2026-03-01")},     # team (partners included)
+        {"respondent": "engineer", "score": "2", "submitted_at": ts("2026-03-02")},    # team
+        {"respondent": "customer_success", "score": "9", "submitted_at": ts("2026-03-03")},  # team
+        {"respondent": "sales", "score": "1", "submitted_at": ts("2025-12-01")},      # team, before W90(03-05)
+    ])
+    p = portfolio(valid, "2026-03-05")  # W90 = 12-06 .. 03-05
+    assert value(p, "2026-03-05", "feedback_responses_90d") == 1  # the customer's only
+    assert value(p, "2026-03-05", "nps_90d") == pytest.approx(100.0)  # 100 x (1 - 0) / 1
+    # team: partner 0, engineer 2, customer_success 9 -> (0 + 2 + 9) / 3 = 3.6667; the sales one is out
+    assert value(p, "2026-03-05", "team_score_avg_90d") == pytest.approx(11 / 3)
+
+
+def test_nps_of_only_passives_is_zero_and_of_no_response_null():
+    valid = valid_dataset(feedback=[{"score": "7", "submitted_at": ts("2026-03-01")},
+                                    {"score": "8", "submitted_at": ts("2026-03-01")}])
+    p = portfolio(valid, "2026-03-01", "2026-06-01")
+    assert value(p, "2026-03-01", "nps_90d") == 0.0  # 100 x (0 - 0) / 2
+    # 06-01: W90 = 03-04 .. 06-01, no response: count 0, NPS null (no responses)
+    assert value(p, "2026-06-01", "feedback_responses_90d") == 0
+    assert isnull(value(p, "2026-06-01", "nps_90d"))
+
+
+def test_responses_whatever_their_project_count_in_the_portfolio():
+    # a response on a project that does not exist is kept "as if it had no project": the portfolio
+    # counts it like one with no project and one on a valid project
+    valid = valid_dataset(projects=[{"project_id": "P1"}], feedback=[
+        {"project_id": "P1", "score": "10", "submitted_at": ts("2026-03-01")},
+        {"project_id": "GHOST", "score": "0", "submitted_at": ts("2026-03-01")},
+        {"score": "9", "submitted_at": ts("2026-03-01")},
+    ])
+    p = portfolio(valid, "2026-03-01")
+    assert value(p, "2026-03-01", "feedback_responses_90d") == 3
+    assert value(p, "2026-03-01", "nps_90d") == pytest.approx(100 / 3)  # 100 x (2 - 1) / 3
+
+
+def test_responses_near_local_midnight_take_the_business_time_zone_date():
+    # Asia/Shanghai is UTC+8. D = 04-30, W90 = 01-31 .. 04-30 (local dates)
+    valid = valid_dataset(feedback=[
+        # 01-30T17:00Z = 01-31 01:00 local: in W90 (in UTC it is 01-30, one day out)
+        {"feedback_id": "early", "score": "10", "submitted_at": "2026-01-30T17:00:00Z"},
+        # 04-30T16:30Z = 05-01 00:30 local: after D (in UTC it is 04-30, in W90)
+        {"feedback_id": "late", "score": "0", "submitted_at": "2026-04-30T16:30:00Z"},
+        # team: 04-30T15:59Z = 04-30 23:59 local, in; 04-30T16:00Z = 05-01 00:00 local, out
+        {"respondent": "engineer", "score": "4", "submitted_at": "2026-04-30T15:59:00Z"},
+        {"respondent": "engineer", "score": "10", "submitted_at": "2026-04-30T16:00:00Z"},
+    ])
+    local = portfolio(valid, "2026-04-30", tz="Asia/Shanghai")
+    assert value(local, "2026-04-30", "feedback_responses_90d") == 1  # early only
+    assert value(local, "2026-04-30", "nps_90d") == pytest.approx(100.0)  # 100 x (1 - 0) / 1
+    assert value(local, "2026-04-30", "team_score_avg_90d") == pytest.approx(4.0)  # 4 / 1
+    utc = portfolio(valid, "2026-04-30")
+    assert value(utc, "2026-04-30", "feedback_responses_90d") == 1  # late only
+    assert value(utc, "2026-04-30", "nps_90d") == pytest.approx(-100.0)  # 100 x (0 - 1) / 1
+    assert value(utc, "2026-04-30", "team_score_avg_90d") == pytest.approx(7.0)  # (4 + 10) / 2
+
+
+# ---------------------------------------------------------------------------------------------
 # backfill consistency
 
 
@@ -761,6 +850,8 @@ def test_a_range_run_equals_single_day_runs():
         time_entries=[{"work_date": "2026-02-21", "hours": "2"}],
         expenses=[{"expense_date": "2026-02-24"}],
         marketing_spend=[{"spend_date": "2026-02-22"}],
+        feedback=[{"score": "3", "submitted_at": ts("2026-02-21")}, {"score": "10", "submitted_at": ts("2026-02-24")},
+                  {"respondent": "partner", "score": "6", "submitted_at": ts("2026-02-22")}],
     )
     rng = portfolio(valid, "2026-02-20", "2026-02-26")
     for i in range(7):

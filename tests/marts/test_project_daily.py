@@ -541,3 +541,51 @@ def test_health_each_trigger():
     assert row(out, d, "VAR0")["cost_variance"] == pytest.approx(0.0)
     assert pd.isna(row(out, d, "DONE")["health"])  # delivered: null even with cost overrun
     assert pd.isna(row(out, d, "DROP")["health"])  # cancelled: null even with 2 overdue milestones
+
+
+# --------------------------------------------------------------------------- the customer's voice
+
+def test_feedback_responses_and_nps_180d_per_project():
+    # W180 ending 06-29 = 01-01 .. 06-29 (06-29 - 179 days); ending 06-30 = 01-02 .. 06-30
+    valid = valid_dataset(
+        projects=[{"project_id": "P1"}, {"project_id": "P2"}, {"project_id": "P3"}],
+        feedback=[
+            {"feedback_id": "f1", "project_id": "P1", "score": "10", "submitted_at": "2026-01-01T00:00:00Z"},  # first day
+            {"feedback_id": "f2", "project_id": "P1", "score": "6", "submitted_at": "2026-06-29T23:59:00Z"},  # on D
+            {"feedback_id": "f3", "project_id": "P1", "score": "9", "submitted_at": "2026-03-01T12:00:00Z"},
+            {"feedback_id": "f4", "project_id": "P1", "score": "0", "submitted_at": "2025-12-31T23:59:00Z"},  # out
+            {"feedback_id": "f5", "project_id": "P1", "respondent": "engineer", "score": "0",
+             "submitted_at": "2026-03-01T12:00:00Z"},  # a team response: not a customer response
+            {"feedback_id": "f6", "project_id": "GHOST", "score": "0", "submitted_at": "2026-03-01T12:00:00Z"},
+            {"feedback_id": "f7", "score": "0", "submitted_at": "2026-03-01T12:00:00Z"},  # no project
+            {"feedback_id": "f8", "project_id": "P2", "score": "7", "submitted_at": "2026-02-01T12:00:00Z"},
+        ])
+    out = project_daily(valid, "2026-06-29", "2026-06-30")
+    p1 = row(out, "2026-06-29", "P1")
+    # f1, f2, f3 (not f4: 12-31; not f5: engineer); promoters f1, f3 = 2, detractors f2 = 1
+    # NPS = 100 x (2 - 1) / 3 = 33.33...
+    assert p1["feedback_responses_180d"] == 3
+    assert p1["nps_180d"] == pytest.approx(100 / 3)
+    p1 = row(out, "2026-06-30", "P1")  # f1 (01-01) has left: f2, f3 -> 100 x (1 - 1) / 2 = 0
+    assert p1["feedback_responses_180d"] == 2
+    assert p1["nps_180d"] == pytest.approx(0.0)
+    p2 = row(out, "2026-06-29", "P2")  # f8, a passive: 100 x (0 - 0) / 1 = 0, not null
+    assert p2["feedback_responses_180d"] == 1 and p2["nps_180d"] == 0.0
+    p3 = row(out, "2026-06-29", "P3")  # none: 0 responses, NPS null; f6 (GHOST) and f7 are on no project
+    assert p3["feedback_responses_180d"] == 0 and pd.isna(p3["nps_180d"])
+    assert out["feedback_responses_180d"].sum() == 3 + 2 + 1 + 1  # P1 3 + 2, P2 1 + 1: nothing else
+    assert pd.api.types.is_integer_dtype(out["feedback_responses_180d"])
+
+
+def test_feedback_180d_in_the_business_time_zone():
+    # America/New_York is UTC-5 in January. D = 06-29, W180 = 01-01 .. 06-29 (local dates)
+    valid = valid_dataset(projects=[{"project_id": "P1"}], feedback=[
+        # 01-01T03:00Z = 12-31 22:00 local: out (in UTC it is 01-01, in)
+        {"project_id": "P1", "score": "0", "submitted_at": "2026-01-01T03:00:00Z"},
+        # 06-30T03:00Z = 06-29 23:00 local (UTC-4 in June): in (in UTC it is 06-30, after D)
+        {"project_id": "P1", "score": "10", "submitted_at": "2026-06-30T03:00:00Z"},
+    ])
+    local = row(project_daily(valid, "2026-06-29", tz="America/New_York"), "2026-06-29", "P1")
+    assert (local["feedback_responses_180d"], local["nps_180d"]) == (1, 100.0)  # 100 x (1 - 0) / 1
+    utc = row(project_daily(valid, "2026-06-29"), "2026-06-29", "P1")
+    assert (utc["feedback_responses_180d"], utc["nps_180d"]) == (1, -100.0)  # 100 x (0 - 1) / 1

@@ -68,6 +68,17 @@ def test_contact_maps_to_a_lead():
     assert lead["qualified_at"] == "2026-01-05T00:00:00Z"  # v2 empty: the legacy property
     assert lead["converted_at"] == "2026-01-09T00:00:00Z"  # v2 set: it wins
     assert (lead["industry"], lead["region"]) == ("", "France")
+    assert lead["campaign"] == ""  # no campaign_property configured: empty, which staging makes `unknown`
+
+
+def test_campaign_comes_from_the_configured_contact_property_only():
+    props = {"utm_campaign": "  Spring launch ", "hs_analytics_source_data_1": "spring launch",
+             "hs_analytics_source_data_2": "best crm software"}
+    contacts = landed([("1", {"properties": props}), ("2", {"properties": {"utm_campaign": None}})])
+    configured = leads_frame(contacts, Maps(), "utm_campaign").set_index("lead_id")["campaign"]
+    assert configured.to_dict() == {"1": "Spring launch", "2": ""}  # null and "" are empty: `unknown`
+    # HubSpot's drill-down properties are never taken as a campaign
+    assert set(leads_frame(contacts, Maps())["campaign"]) == {""}
 
 
 @pytest.mark.parametrize("source,channel", [("DIRECT_TRAFFIC", "website"), ("EMAIL_MARKETING", "content"),
@@ -149,6 +160,34 @@ def test_deals_land_with_associations_and_their_companies(fake, wh):
     frame = read_entity(wh, hubspot_source(), "deals", "USD").iloc[0]
     assert (frame["deal_id"], frame["lead_id"], frame["account_id"], frame["account_name"]) == ("10", "5", "2", "Beta")
     assert set(landing.read_landed(wh, SOURCE, "companies")["id"]) == {"2", "3"}
+
+
+def test_contacts_are_synced_with_the_campaign_property_and_leads_carry_it(fake, wh):
+    contact(fake, 1, first_touch_campaign="Spring launch")
+    contact(fake, 2)  # the property never set on this contact: null, so the lead's campaign is unknown
+    conf = hubspot_source(entities=["leads"], campaign_property="first_touch_campaign")
+    sync(wh, conf, ["leads"], api=Api(fake))
+    asked = fake.requests[0].query["properties"].split(",")
+    assert "first_touch_campaign" in asked and "hs_analytics_source" in asked  # with the other properties
+    leads = read_entity(wh, conf, "leads", "USD").set_index("lead_id")
+    assert leads["campaign"].to_dict() == {"1": "Spring launch", "2": ""}
+    # without the setting, the property is neither asked for nor read: every campaign is empty
+    fake.requests.clear()
+    sync(wh, hubspot_source(entities=["leads"]), ["leads"], api=Api(fake), full_refresh=True)
+    assert "first_touch_campaign" not in fake.requests[0].query["properties"]
+    assert set(read_entity(wh, hubspot_source(), "leads", "USD")["campaign"]) == {""}
+
+
+def test_incremental_search_asks_for_the_campaign_property_too(fake, wh):
+    contact(fake, 1, modified=T0)
+    conf = hubspot_source(entities=["leads"], campaign_property="utm_campaign")
+    sync(wh, conf, ["leads"], api=Api(fake))
+    fake.update("contacts", 1, {"utm_campaign": "Autumn"}, modified=T0 + dt.timedelta(hours=1))
+    fake.requests.clear()
+    sync(wh, conf, ["leads"], api=Api(fake))
+    search = fake.requests[0]
+    assert search.path.endswith("/search") and "utm_campaign" in search.json["properties"]
+    assert read_entity(wh, conf, "leads", "USD").iloc[0]["campaign"] == "Autumn"
 
 
 @pytest.mark.parametrize("policy,retry_after", [("SECONDLY", 2), ("TEN_SECONDLY_ROLLING", None)])

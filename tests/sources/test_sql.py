@@ -166,6 +166,26 @@ def test_a_query_gives_the_text_a_csv_of_the_same_rows_gives(pg, tmp_path):
     pd.testing.assert_frame_equal(frame, from_csv(tmp_path, "deals", DEALS_CSV))
 
 
+FEEDBACK_COLUMNS = [("feedback_id", "text primary key"), ("account_id", "text"), ("project_id", "text"),
+                    ("respondent", "text"), ("score", "smallint"), ("comment", "text"),
+                    ("submitted_at", "timestamptz"), ("updated_at", "timestamptz")]
+FEEDBACK_CSV = ",".join(c for c, _ in FEEDBACK_COLUMNS) + """
+F1,A1,P1,customer,10,"Great, fast",2026-01-05T10:00:00+00:00,2026-01-05T10:00:00+00:00
+F2,A2,,engineer,3,,2026-01-06T00:00:00+00:00,2026-01-07T00:00:00+00:00
+"""
+
+
+def test_feedback_comes_from_a_table_like_any_entity_and_can_be_incremental(pg, wh, tmp_path):
+    # the optional entity is an entity like the others for the SQL source (EntityName derives from ENTITIES)
+    url, schema, engine = pg
+    create_table(engine, f"{schema}.survey", FEEDBACK_COLUMNS, FEEDBACK_CSV)
+    conf = sql_source({"url": url, "entities": {"feedback": f"{schema}.survey"}, "incremental": ["feedback"]})
+    sync_sql(wh, conf, ["feedback"])
+    frame = read_sql(wh, conf, "feedback")
+    expected = from_csv(tmp_path, "feedback", FEEDBACK_CSV)
+    pd.testing.assert_frame_equal(frame.sort_values("feedback_id", ignore_index=True)[expected.columns], expected)
+
+
 def test_a_table_name_is_quoted_where_it_needs_to_be(pg):
     url, schema, engine = pg
     with engine.begin() as conn:

@@ -14,7 +14,7 @@ from tasks.warehouse.connect import Warehouse
 from tasks.warehouse.migrate import current_revision, prepare, upgrade
 from tasks.warehouse.tables import metadata
 
-HEAD = "0004"
+HEAD = "0005"
 
 
 def test_migrations_create_exactly_the_declared_tables(warehouse: Warehouse):
@@ -60,3 +60,30 @@ def test_an_older_warehouse_is_upgraded_keeping_its_history(warehouse: Warehouse
     assert old["customers_total"].tolist() == [42]
     latest = pd.read_sql(f"SELECT customers_total FROM {warehouse.qualified('portfolio_latest')}", warehouse.engine)
     assert latest["customers_total"].tolist() == [42]
+
+
+def test_a_warehouse_at_0004_gets_the_feedback_columns_and_campaign_daily_keeping_its_history(warehouse: Warehouse):
+    upgrade(warehouse, "0004")
+    with warehouse.engine.begin() as conn:
+        conn.execute(sa.text(f"INSERT INTO {warehouse.qualified('portfolio_daily')} (as_of_date, customers_total) "
+                             "VALUES (:d, 42)"), {"d": dt.date(2025, 1, 1)})
+        conn.execute(sa.text(f"INSERT INTO {warehouse.qualified('project_daily')} (as_of_date, project_id, state) "
+                             "VALUES (:d, 'P1', 'active')"), {"d": dt.date(2025, 1, 1)})
+    assert not sa.inspect(warehouse.engine).has_table("campaign_daily", schema=warehouse.schema)
+    prepare(warehouse)
+    assert current_revision(warehouse) == HEAD
+    latest = pd.read_sql(f"SELECT * FROM {warehouse.qualified('portfolio_latest')}", warehouse.engine)
+    assert latest["customers_total"].tolist() == [42]  # the history is kept
+    # the views show the new columns (PostgreSQL fixed the old views' columns when they were created)
+    assert latest[["feedback_responses_90d", "nps_90d", "team_score_avg_90d"]].isna().all().all()
+    project = pd.read_sql(f"SELECT * FROM {warehouse.qualified('project_latest')}", warehouse.engine)
+    assert project["state"].tolist() == ["active"] and {"feedback_responses_180d", "nps_180d"} <= set(project)
+    inspector = sa.inspect(warehouse.engine)
+    assert inspector.get_pk_constraint("campaign_daily", schema=warehouse.schema)["constrained_columns"] == [
+        "as_of_date", "channel", "campaign"]
+    assert {c["name"] for c in inspector.get_columns("run_log", schema=warehouse.schema)} >= {
+        "feedback_read", "feedback_quarantined", "feedback_superseded", "feedback_collapsed"}
+    dictionary = pd.read_sql(f"SELECT * FROM {warehouse.qualified('metric_dictionary')}", warehouse.engine)
+    documented = set(zip(dictionary["table_name"], dictionary["column_name"], strict=True))
+    assert {("campaign_daily", "return_on_spend_90d"), ("portfolio_daily", "nps_90d"),
+            ("project_daily", "nps_180d")} <= documented

@@ -14,7 +14,7 @@ from pgserver import drop_schema, new_schema, require_pg
 from schemas.tables import MARTS, OPERATIONAL, VIEWS
 from tasks.warehouse.access import grant_reader
 from tasks.warehouse.connect import Warehouse, landing_schema
-from tasks.warehouse.migrate import prepare
+from tasks.warehouse.migrate import prepare, upgrade
 from tasks.warehouse.publish import publish_marts
 
 D1, D2 = dt.date(2026, 3, 1), dt.date(2026, 3, 2)
@@ -85,6 +85,34 @@ def test_latest_views_show_the_latest_date_only(pg):
     assert p["as_of_date"].tolist() == [D2]
     projects = query(pg, f"SELECT DISTINCT as_of_date FROM {pg.qualified('project_latest')}")
     assert projects["as_of_date"].tolist() == [D2]
+
+
+def test_campaign_daily_is_documented_for_bi_tools(pg):
+    col = query(pg, "SELECT col_description(:t ::regclass, 12) AS doc", t=f"{pg.schema}.campaign_daily")["doc"][0]
+    assert col == "cohort_won_amount / spend_90d [ratio (reporting currency won per unit spent)]"
+    nps = query(pg, f"SELECT nps_90d FROM {pg.qualified('portfolio_latest')}")  # a column of the view
+    assert nps["nps_90d"].isna().all()  # no feedback in this dataset: null over no responses
+
+
+def test_a_reader_granted_before_the_upgrade_reads_the_new_table_and_views():
+    url = require_pg()
+    schema, role = new_schema(), f"reader_{uuid.uuid4().hex[:8]}"
+    wh = Warehouse.open(url, schema)
+    upgrade(wh, "0004")
+    grant_reader(wh, role, password="pw")
+    prepare(wh)  # 0005: campaign_daily created, the *_latest views recreated
+    reader = sa.create_engine(wh.engine.url.set(username=role, password="pw"))
+    try:
+        with reader.connect() as conn:
+            for name in ("campaign_daily", "portfolio_latest", "project_latest"):
+                assert conn.execute(sa.text(f"SELECT count(*) FROM {wh.qualified(name)}")).scalar() == 0, name
+            conn.execute(sa.text(f"SELECT nps_90d, team_score_avg_90d FROM {wh.qualified('portfolio_latest')}"))
+    finally:
+        reader.dispose()
+        with wh.engine.begin() as conn:
+            conn.exec_driver_sql(f'DROP OWNED BY "{role}"; DROP ROLE "{role}"')
+        wh.dispose()
+        drop_schema(url, schema)
 
 
 def test_reader_role_reads_outputs_only(pg):

@@ -59,9 +59,19 @@ def timestamp(text: str) -> str:
     return timestamps(pd.Series([text], dtype="str")).iloc[0]
 
 
-def leads_frame(contacts: pd.DataFrame, maps: Maps) -> pd.DataFrame:
-    """Landed contacts (`id`, `payload`) → leads."""
-    props = _properties(_payloads(contacts), CONTACT_PROPERTIES)
+def contact_properties(campaign_property: str | None = None) -> list[str]:
+    """The contact properties a sync asks HubSpot for: the mapping's, and the configured property
+    that holds the lead's campaign (`sources.hubspot.campaign_property`), if any."""
+    extra = [campaign_property] if campaign_property and campaign_property not in CONTACT_PROPERTIES else []
+    return CONTACT_PROPERTIES + extra
+
+
+def leads_frame(contacts: pd.DataFrame, maps: Maps, campaign_property: str | None = None) -> pd.DataFrame:
+    """Landed contacts (`id`, `payload`) → leads. The campaign is the contact property
+    `campaign_property` names; without one it is empty, which staging makes `unknown`: none of
+    HubSpot's own properties is a campaign reliably (its drill-downs mix campaigns with search terms
+    and referring pages)."""
+    props = _properties(_payloads(contacts), contact_properties(campaign_property))
     source = props["hs_analytics_source"]
     return pd.DataFrame({
         "lead_id": contacts["id"],
@@ -76,6 +86,7 @@ def leads_frame(contacts: pd.DataFrame, maps: Maps) -> pd.DataFrame:
                                               props["hs_lifecyclestage_salesqualifiedlead_date"])),
         "converted_at": timestamps(_first_set(props["hs_v2_date_entered_opportunity"],
                                               props["hs_lifecyclestage_opportunity_date"])),
+        "campaign": props[campaign_property] if campaign_property else "",
     }, columns=LEADS.names).astype("str").reset_index(drop=True)
 
 

@@ -18,10 +18,10 @@ from tasks.sources.base import SourceError
 from tasks.sources.hubspot.api import HubSpotApi
 from tasks.sources.hubspot.mapping import (
     COMPANY_PROPERTIES,
-    CONTACT_PROPERTIES,
     DEAL_PROPERTIES,
     MODIFIED,
     Maps,
+    contact_properties,
     deals_frame,
     leads_frame,
     timestamps,
@@ -48,16 +48,18 @@ def sync(wh: Warehouse, conf: HubSpotSource, entities: list[str], full_refresh: 
     margin = dt.timedelta(minutes=conf.safety_margin_minutes)
     try:
         streams = dict.fromkeys(STREAMS[e] for e in entities)
-        return [sync_stream(api, wh, s, margin, full_refresh) for s in streams]
+        return [sync_stream(api, wh, s, margin, full_refresh, campaign_property=conf.campaign_property)
+                for s in streams]
     finally:
         if own:
             api.close()
 
 
 def sync_stream(api: HubSpotApi, wh: Warehouse, stream: str, margin: dt.timedelta,
-                full_refresh: bool = False) -> StreamSync:
-    """One stream (contacts or deals); a deals sync also lands the companies of the deals it reads."""
-    properties = CONTACT_PROPERTIES if stream == "contacts" else DEAL_PROPERTIES
+                full_refresh: bool = False, campaign_property: str | None = None) -> StreamSync:
+    """One stream (contacts or deals); a deals sync also lands the companies of the deals it reads.
+    Contacts are read with the property holding their campaign, when one is configured."""
+    properties = contact_properties(campaign_property) if stream == "contacts" else DEAL_PROPERTIES
 
     def read_changes(since: dt.datetime | None) -> Iterator[Page]:
         if since is None:
@@ -107,7 +109,7 @@ def read_entity(wh: Warehouse, conf: HubSpotSource, entity: str, currency: str) 
     """The canonical text frame of `leads` or `deals`, from what has been landed."""
     maps = Maps.from_config(conf)
     if entity == "leads":
-        frame = leads_frame(landing.read_landed(wh, SOURCE, "contacts"), maps)
+        frame = leads_frame(landing.read_landed(wh, SOURCE, "contacts"), maps, conf.campaign_property)
     else:
         frame = deals_frame(landing.read_landed(wh, SOURCE, "deals"), landing.read_landed(wh, SOURCE, "companies"),
                             maps, currency)
