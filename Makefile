@@ -5,9 +5,9 @@ BIN    := $(VENV)/bin
 UV     := $(BIN)/uv
 UV_VERSION := 0.13.8
 STAMP  := $(VENV)/.installed
-PYTEST_FAST := -m "not slow"
+PYTEST_FAST := -m "not slow and not reliability"
 
-.PHONY: install demo test test-all test-slow lint lock pg browser server deploy worker clean
+.PHONY: install demo test test-all test-slow reliability lint lock pg browser server deploy worker clean
 
 install: $(STAMP)
 
@@ -36,11 +36,17 @@ test: install pg browser
 	$(BIN)/python -m pytest -q $(PYTEST_FAST); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; fi; exit $$rc
 
+# Tests that try to break the pipeline (tests/reliability): SIGKILL at every step, a terminated
+# PostgreSQL backend, concurrent runs, thirty nightly runs, planted secrets, TLS. ~6-10 min here.
+reliability: install pg
+	$(BIN)/python -m pytest -q -m reliability tests/reliability; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make reliability: pytest collected no tests" >&2; fi; exit $$rc
+
 test-slow: install pg
 	$(BIN)/python -m pytest -q -m slow
 
 test-all: install pg browser
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -m "not reliability"
 
 # ruff, and import-linter's contracts (pyproject.toml): the layers, Prefect only in flows/, no cycle
 lint: install

@@ -77,6 +77,8 @@ class HubSpotSource(Strict):
     deal_type_map: dict[str, str] = Field(default_factory=dict, description="custom deal types → deal_type")
     campaign_property: str | None = Field(None, description="the contact property holding the lead's campaign")
     timeout_seconds: float = Field(30, gt=0, description="per HTTP request")
+    ca_bundle: str | None = Field(None, description="a CA bundle (PEM file) to verify HubSpot's certificate with, "
+                                                    "e.g. a proxy's private CA; certificates are always verified")
     max_attempts: int = Field(6, ge=1, description="attempts per request (429, 5xx, timeouts)")
 
     @field_validator("token")

@@ -48,12 +48,15 @@ class HttpSource:
     headers: dict[str, str] = field(default_factory=dict, repr=False)
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     timeout: float = 30.0  # seconds, per request (connect and read)
+    ca_bundle: str | None = None  # a CA bundle to verify the server with; None: the system's (or REQUESTS_CA_BUNDLE)
     sleep: Callable[[float], None] = time.sleep
     rng: random.Random = field(default_factory=random.Random)
 
     def __post_init__(self) -> None:
         self.session = requests.Session()
         self.session.headers.update(self.headers)
+        if self.ca_bundle:  # certificates are always verified: a bundle adds trust, never removes the check
+            self.session.verify = self.ca_bundle
         self.retries = 0  # how many retries this source needed, for the run's log
 
     def request(self, method: str, path: str, **kwargs) -> requests.Response:
@@ -66,6 +69,9 @@ class HttpSource:
                                                 **kwargs)
             except requests.Timeout:
                 raise TryAgain(f"no answer within {self.timeout:g} s") from None
+            except requests.exceptions.SSLError as exc:  # a ConnectionError too, but retrying cannot heal it
+                raise SourceError(f"{where}: the server's TLS certificate could not be verified ({_ssl_reason(exc)}); "
+                                  "if it is signed by a private CA, give its bundle as ca_bundle") from None
             except requests.ConnectionError as exc:
                 raise TryAgain(f"connection failed ({type(exc).__name__})") from None
             verdict = self.classify(response)
@@ -87,3 +93,12 @@ class HttpSource:
 
     def close(self) -> None:
         self.session.close()
+
+
+def _ssl_reason(exc: Exception) -> str:
+    """The verification failure as OpenSSL words it (e.g. "self-signed certificate"), not the whole chain."""
+    text = str(exc)
+    for marker in ("certificate verify failed: ", "SSLError("):
+        if marker in text:
+            return text.split(marker, 1)[1].split(")")[0].split("'")[0].strip() or "SSL error"
+    return type(exc).__name__

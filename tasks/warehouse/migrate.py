@@ -2,6 +2,9 @@
 refresh the documentation BI tools show (comments, metric_dictionary)."""
 from __future__ import annotations
 
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -28,11 +31,38 @@ def current_revision(wh: Warehouse) -> str | None:
         return MigrationContext.configure(conn, opts={"version_table_schema": wh.schema}).get_current_revision()
 
 
+MIGRATE_LOCK = "SELECT pg_advisory_xact_lock(hashtext('opsmetrics-migrate'))"
+
+
 def prepare(wh: Warehouse) -> None:
-    """What every run does first: migrate to the current version, then refresh the docs."""
-    upgrade(wh)
-    with wh.begin() as conn:
-        sync_docs(conn, wh)
+    """What every run does first: migrate to the current version, then refresh the docs. Two runs
+    starting at once take turns: the docs are a DELETE then INSERT of metric_dictionary, which
+    would collide on its key."""
+    with _sqlite_turn(wh):
+        upgrade(wh)
+        with wh.begin() as conn:
+            if wh.is_postgres:
+                conn.execute(sa.text(MIGRATE_LOCK))
+            sync_docs(conn, wh)
+
+
+@contextmanager
+def _sqlite_turn(wh: Warehouse) -> Iterator[None]:
+    """On SQLite, one process at a time through migration and docs: pysqlite runs DDL outside a
+    transaction, so a second run could see the first one's new tables before its version row and
+    take the warehouse for one from before versioning. An exclusive flock on the database file
+    (not SQLite's own locks, which it leaves alone) makes the second wait. PostgreSQL uses advisory
+    locks instead."""
+    database = wh.engine.url.database
+    if wh.engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        yield
+        return
+    with open(database, "ab") as handle:  # creates the file if needed: SQLite takes an empty file as a new database
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def upgrade(wh: Warehouse, revision: str = "head") -> None:
@@ -40,7 +70,7 @@ def upgrade(wh: Warehouse, revision: str = "head") -> None:
     so two runs starting at once do not both migrate)."""
     with wh.engine.begin() as conn:
         if wh.is_postgres:
-            conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('opsmetrics-migrate'))"))
+            conn.execute(sa.text(MIGRATE_LOCK))
             conn.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {wh.engine.dialect.identifier_preparer.quote(wh.schema)}"))
         cfg = alembic_config(conn, wh.schema)
         context = MigrationContext.configure(conn, opts={"version_table_schema": wh.schema})

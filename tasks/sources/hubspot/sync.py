@@ -37,7 +37,7 @@ STREAMS = {"leads": "contacts", "deals": "deals"}  # entity → the stream it is
 def open_api(conf: HubSpotSource, **http) -> HubSpotApi:
     token = resolve(conf.token, "sources.hubspot.token")
     return HubSpotApi(conf.base_url, token, RetryPolicy(max_attempts=conf.max_attempts),
-                      timeout=conf.timeout_seconds, **http)
+                      timeout=conf.timeout_seconds, ca_bundle=conf.ca_bundle, **http)
 
 
 def sync(wh: Warehouse, conf: HubSpotSource, entities: list[str], full_refresh: bool = False,
