@@ -1,13 +1,17 @@
 """What every flow does around the pipeline: settings from the run options, the warehouse opened
-and closed, Prefect's logger and run id handed in, Secret blocks as the secret store, and the run
-summary as an artifact."""
+and closed, Prefect's logger and run id handed in, Secret blocks as the secret store, and the
+artifacts: the run summary, a link to the weekly review pack and a table of the headline figures
+with their week-over-week change."""
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
+from pathlib import Path
 
 from prefect import get_run_logger
-from prefect.artifacts import create_markdown_artifact
+from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.blocks.system import Secret
 from prefect.runtime import flow_run
 
@@ -16,7 +20,11 @@ from tasks.credentials import install_secret_loader
 from tasks.errors import one_line
 from tasks.pipeline import new_run_id, open_warehouse
 from tasks.report import RunResult, summary_markdown
+from tasks.review import headline_changes, pack_path
 from tasks.warehouse.connect import Warehouse
+
+# the settings of the flow's run, for its artifacts (`report` is given the result alone)
+_settings: ContextVar[Settings | None] = ContextVar("opsmetrics_settings", default=None)
 
 
 def _load_secret(name: str) -> str:
@@ -30,6 +38,7 @@ install_secret_loader(_load_secret)  # `secret:NAME` in a configuration is a Pre
 def pipeline_context(options: RunOptions | None) -> Iterator[tuple[Settings, Warehouse]]:
     """The settings of the run and its warehouse, open for the flow's duration."""
     settings = load_settings(options)
+    _settings.set(settings)
     wh = open_warehouse(settings)
     try:
         yield settings, wh
@@ -42,10 +51,37 @@ def run_id() -> str:
 
 
 def report(result: RunResult) -> RunResult:
-    """The run summary as a markdown artifact; then the result, or the error that failed it."""
+    """The run summary as a markdown artifact and, for a completed run, the review pack's link and
+    the headline figures' table; then the result, or the error that failed it."""
     try:
         create_markdown_artifact(key="opsmetrics-run-summary", markdown=summary_markdown(result),
                                  description=f"{result.flow} {result.start} … {result.end}: {result.status}")
     except Exception as exc:
         get_run_logger().warning("run summary artifact not created: %s", one_line(exc))
+    settings = _settings.get()
+    if result.status == "completed" and settings is not None:
+        try:
+            review_artifacts(result, settings)
+        except Exception as exc:
+            get_run_logger().warning("review pack artifacts not created: %s", one_line(exc))
     return result.raise_for_status()
+
+
+def review_artifacts(result: RunResult, settings: Settings) -> None:
+    """A link to the run's review pack (a file:// address: it opens on the machine that ran the
+    flow, or wherever reports_dir is shared) and the headline figures with their change."""
+    pack = Path(pack_path(settings.reports_dir, result.end)).absolute()
+    if pack.is_file():
+        create_link_artifact(key="opsmetrics-review-pack", link=pack.as_uri(), link_text=f"Review pack as of {result.end}",
+                             description=f"the weekly review pack as of {result.end}: {pack}")
+    else:
+        get_run_logger().warning("review pack %s not found: no link artifact", pack)
+    wh = open_warehouse(settings)
+    try:
+        rows = headline_changes(wh, result.end, settings.reporting_currency)
+    finally:
+        wh.dispose()
+    if rows:
+        create_table_artifact(key="opsmetrics-headline-changes", table=rows,
+                              description=f"headline figures as of {result.end} and their change since "
+                                          f"{result.end - dt.timedelta(days=7)}")

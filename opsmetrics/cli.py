@@ -14,6 +14,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 DEMO_DIR, DEMO_WAREHOUSE = "data/sample", "sqlite:///warehouse.db"
+DEMO_HISTORY_DAYS = 365  # the demo backfills a year before its night: the review pack's 12 month-ends
 
 EPILOG = """\
 examples:
@@ -22,6 +23,7 @@ examples:
   opsmetrics run --config opsmetrics.yaml --as-of 2026-11-30
   opsmetrics backfill --config opsmetrics.yaml --start 2026-01-01 --end 2026-11-30
   opsmetrics status --config opsmetrics.yaml
+  opsmetrics report --config opsmetrics.yaml --as-of 2026-11-30 --lang zh
   opsmetrics check-config opsmetrics.yaml
 
 environment:
@@ -94,6 +96,15 @@ def parser() -> argparse.ArgumentParser:
                        "dates per flow, the dates that failed, and the last runs.")
     _config_option(s)
     s.add_argument("--runs", type=int, default=10, metavar="N", help="how many recent runs to list (default 10)")
+    rp = sub.add_parser("report", help="write the weekly review pack (one HTML page) from the warehouse",
+                        description="Make the weekly review pack as of D from the warehouse alone: what changed, "
+                        "headline figures, funnel and channels, delivery, effort, data quality and restated "
+                        "figures, in one self-contained HTML file that opens offline. Prints its path.")
+    _config_option(rp)
+    rp.add_argument("--as-of", type=_date, metavar="D", help="the pack's as-of date (default: the latest published)")
+    rp.add_argument("--lang", choices=("en", "zh"), default="en", help="English or Chinese (default en)")
+    rp.add_argument("--out", metavar="FILE", help="where to write it (default: <reports_dir>/review-<D>.html, "
+                    "review-<D>.zh.html in Chinese; reports_dir is a setting, default reports)")
     c = sub.add_parser("check-config", help="check a configuration file and print it with the defaults filled in",
                        description="Validate FILE as the run would (every setting, unknown keys included) and "
                        "print the settings it gives; exit 1 naming the setting when one is wrong.")
@@ -106,8 +117,9 @@ def parser() -> argparse.ArgumentParser:
     gr.add_argument("--password-env", metavar="VAR",
                     help="name of an environment variable holding the role's password (never on the command line)")
     d = sub.add_parser("demo", help=f"generate into {DEMO_DIR}/, run into ./warehouse.db, print a summary",
-                       description="Generate the sample data, run the nightly refresh on it into a local "
-                       "SQLite warehouse, and print the headline figures.")
+                       description="Generate the sample data, backfill the year before yesterday and run the "
+                       "nightly refresh on it into a local SQLite warehouse, print the headline figures and the "
+                       "path of the weekly review pack.")
     d.add_argument("--scale", type=float, default=1.0, help="sample volume multiplier (default 1)")
     return top
 
@@ -162,6 +174,16 @@ def _options(args: argparse.Namespace):
     return options, load_settings(options)
 
 
+def _open_warehouse(settings):
+    """The warehouse of a command that runs no flow; a `secret:` reference needs Prefect's Secret
+    blocks, which importing the flows' shell installs (only then is Prefect imported)."""
+    if settings.warehouse.strip().startswith("secret:"):
+        import flows.shell  # noqa: F401 - installs the secret store
+    from tasks.pipeline import open_warehouse
+
+    return open_warehouse(settings)
+
+
 def _generate(args: argparse.Namespace) -> int:
     from opsmetrics.sample import generate
 
@@ -191,14 +213,30 @@ def _backfill(args: argparse.Namespace) -> int:
 def _status(args: argparse.Namespace) -> int:
     _, settings = _options(args)
     from opsmetrics.summary import status_text
-    from tasks.pipeline import open_warehouse
     from tasks.warehouse.status import warehouse_status
 
-    wh = open_warehouse(settings)
+    wh = _open_warehouse(settings)
     try:
         print(status_text(warehouse_status(wh, args.runs), wh.url))
     finally:
         wh.dispose()
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    _, settings = _options(args)
+    from tasks.review import ReviewError, latest_published, pack_path, write_pack
+
+    wh = _open_warehouse(settings)
+    try:
+        as_of = args.as_of or latest_published(wh)
+        if as_of is None:
+            raise ReviewError(f"nothing published in {wh.url} yet: run or backfill first")
+        out = args.out or pack_path(settings.reports_dir, as_of, args.lang)
+        path = write_pack(wh, as_of, out, lang=args.lang, currency=settings.reporting_currency)
+    finally:
+        wh.dispose()
+    print(path)
     return 0
 
 
@@ -222,11 +260,10 @@ def _grant_reader(args: argparse.Namespace) -> int:
         if not password:
             raise SettingsError(f"--password-env: environment variable {args.password_env} is not set or empty")
     _, settings = _options(args)
-    from tasks.pipeline import open_warehouse
     from tasks.warehouse.access import grant_reader
     from tasks.warehouse.migrate import upgrade
 
-    wh = open_warehouse(settings)
+    wh = _open_warehouse(settings)
     try:
         upgrade(wh)  # the schema and the landing schema must exist before they are granted
         for sql in grant_reader(wh, args.role, password):
@@ -244,15 +281,24 @@ def _demo(args: argparse.Namespace) -> int:
     as_of = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
     rows = generate(DEMO_DIR, scale=args.scale, end_date=as_of)
     print(f"generated {sum(rows.values()):,} sample rows into {DEMO_DIR}/")
+    from flows.backfill import backfill
     from flows.nightly_refresh import nightly_refresh
     from opsmetrics.summary import demo_summary
+    from schemas.config import load_settings
+    from tasks.review import pack_path
 
-    result = nightly_refresh(as_of=as_of, options=RunOptions(source_dir=DEMO_DIR, warehouse=DEMO_WAREHOUSE))
+    options = RunOptions(source_dir=DEMO_DIR, warehouse=DEMO_WAREHOUSE)
+    # history for the review pack's charts and its XmR rule: the year before, in one pass
+    backfill(start_date=as_of - dt.timedelta(days=DEMO_HISTORY_DAYS), end_date=as_of - dt.timedelta(days=1),
+             options=options)
+    result = nightly_refresh(as_of=as_of, options=options)
     print(demo_summary(result, Path("warehouse.db").resolve()))
+    pack = pack_path(load_settings(options).reports_dir, as_of).absolute()
+    print(f"\nReview pack: {pack}" if pack.is_file() else f"\nReview pack: not written (see the run's log): {pack}")
     return 0
 
 
-COMMANDS = {"generate": _generate, "run": _run, "backfill": _backfill, "status": _status,
+COMMANDS = {"generate": _generate, "run": _run, "backfill": _backfill, "status": _status, "report": _report,
             "check-config": _check_config, "grant-reader": _grant_reader, "demo": _demo}
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ from schemas.sources import ENTITIES
 
 DEFAULT_WAREHOUSE = "sqlite:///warehouse.db"
 DEFAULT_SOURCE_DIR = "data/sample"
-CONFIG_ENV, WAREHOUSE_ENV = "OPSMETRICS_CONFIG", "OPSMETRICS_WAREHOUSE"
+CONFIG_ENV, WAREHOUSE_ENV, REPORTS_ENV = "OPSMETRICS_CONFIG", "OPSMETRICS_WAREHOUSE", "OPSMETRICS_REPORTS_DIR"
 REFERENCE = re.compile(r"(env|secret):\S+")  # where a credential is, never the credential itself
 # a string that is not a URL with a password (`scheme://user:password@…`): in the parameter schema
 # of the flows, so Prefect's server refuses such a parameter before it stores the run
@@ -151,6 +151,10 @@ class Settings(Strict):
     warehouse_schema: str = Field("opsmetrics", pattern=r"^[a-z_][a-z0-9_]{0,62}$",
                                   description="PostgreSQL: the schema of the output tables")
     sources: Sources = Sources()
+    # the environment's default, like the warehouse's: where a worker (or a test session) keeps packs
+    reports_dir: str = Field(default_factory=lambda: os.environ.get(REPORTS_ENV) or "reports",
+                             description="folder the weekly review pack (review-<as-of date>.html) of every "
+                                         "successful run is written to (default: $OPSMETRICS_REPORTS_DIR, else reports)")
 
     @property
     def source_dir(self) -> str:

@@ -255,7 +255,21 @@ PARTITION_RUNS = Table(
         OutputColumn("worker", TEXT, "the worker (or host:process) that ran it"),
     ), as_of=False)
 
-OPERATIONAL: dict[str, Table] = {t.name: t for t in (QUARANTINE, RUN_LOG, PARTITION_RUNS)}
+RESTATEMENTS = Table(
+    "restatements", "portfolio_daily figures that changed when their as-of date was published again: the value "
+    "published before and the new one, with the runs; written in the publishing transaction, equal values (NaN = NaN) "
+    "record nothing", ("as_of_date", "metric", "run_id"), (
+        OutputColumn("as_of_date", DATE, "the as-of date whose figure changed", "date"),
+        OutputColumn("metric", TEXT, "a column of portfolio_daily"),
+        OutputColumn("old_value", FLOAT, "the value published before (null: it was null)", "the metric's unit"),
+        OutputColumn("new_value", FLOAT, "the value this run published (null: it is null)", "the metric's unit"),
+        OutputColumn("first_run_id", TEXT, "the run that first published old_value: the run of the figure's previous "
+                     "restatement, else the first completed run whose as-of dates include as_of_date"),
+        OutputColumn("run_id", TEXT, "the run that changed it"),
+        OutputColumn("restated_at", TIMESTAMP, "when that run published the new value (UTC)"),
+    ), as_of=False)
+
+OPERATIONAL: dict[str, Table] = {t.name: t for t in (QUARANTINE, RUN_LOG, PARTITION_RUNS, RESTATEMENTS)}
 
 METRIC_DICTIONARY = Table(
     "metric_dictionary", "what every column of the output tables means: definition and unit, from METRICS.md",

@@ -1,5 +1,5 @@
 """The whole pipeline as plain functions: sync → extract → stage → quarantine → gate → compute →
-publish → run log, runnable without Prefect.
+publish → run log → review pack, runnable without Prefect.
 
 `run` is the one sequence of a run. Its steps come in a `Steps` value so an orchestrator can hand
 in wrapped versions of the same functions (flows/ makes each a Prefect task with retries) without
@@ -23,6 +23,7 @@ from tasks.credentials import resolve_url
 from tasks.errors import one_line
 from tasks.marts.build import build_marts
 from tasks.report import RunResult, headline
+from tasks.review import pack_path, write_pack
 from tasks.sources.registry import read_entity, sync_sources
 from tasks.staging.stage import GateError, Staged, check_gate, stage_sources
 from tasks.warehouse.connect import Warehouse
@@ -117,6 +118,14 @@ def publish(wh: Warehouse, marts: dict[str, pd.DataFrame], start: dt.date, end: 
     return written
 
 
+def review_pack(settings: Settings, wh: Warehouse, as_of: dt.date, log: Log) -> str:
+    """The weekly review pack as of the run's last date, from what the warehouse now holds:
+    `<reports_dir>/review-<as_of>.html` (tasks/review/). Returns its absolute path."""
+    path = write_pack(wh, as_of, pack_path(settings.reports_dir, as_of), currency=settings.reporting_currency)
+    log.info("review pack as of %s: %s", as_of, path)
+    return str(path)
+
+
 @dataclass(frozen=True)
 class Steps:
     """The steps `run` calls, in its order. An orchestrator passes `STEPS.wrapped(...)`."""
@@ -128,6 +137,7 @@ class Steps:
     gate: Callable[..., None] = gate
     compute: Callable[..., dict[str, pd.DataFrame]] = compute
     publish: Callable[..., dict[str, int]] = publish
+    review_pack: Callable[..., str] = review_pack
 
     def wrapped(self, wrap: Callable[[str, Callable], Callable]) -> Steps:
         """The same steps, each passed through `wrap(name, function)`."""
@@ -136,7 +146,7 @@ class Steps:
 
 STEPS = Steps()
 # steps that read or write outside the process: the ones a transient failure may heal on retry
-IO_STEPS = frozenset({"prepare_warehouse", "sync", "extract", "gate", "publish"})
+IO_STEPS = frozenset({"prepare_warehouse", "sync", "extract", "gate", "publish", "review_pack"})
 
 
 # --- one run --------------------------------------------------------------------------------
@@ -157,6 +167,8 @@ def run(settings: Settings, start: dt.date, end: dt.date, *, warehouse: Warehous
     result with status `failed`, its reason in `message` and the error in `error`. Either way the
     run's quarantine and run_log row are written in the same transaction as its outcome (the
     publish, or `failed` in the ledger), so a run killed anywhere leaves the warehouse as it was.
+    A completed run then writes the review pack as of `end`; the figures are published by then,
+    so a pack that cannot be written is logged as an error and the run stays completed.
     `prepared`: the caller has already migrated the warehouse."""
     result = RunResult(run_id, flow, start, end)
     record = RunRecord(run_id, {}, at=dt.datetime.now(dt.UTC))
@@ -188,6 +200,11 @@ def run(settings: Settings, start: dt.date, end: dt.date, *, warehouse: Warehous
             record_failed_run(wh, flow, start, end, record)
         except Exception as again:  # the warehouse itself may be what failed: say so, keep the first error
             log.error("run_log, quarantine and partition_runs could not be updated: %s", one_line(again))
+    if result.status == "completed":
+        try:
+            steps.review_pack(settings, wh, end, log)
+        except Exception as exc:
+            log.error("review pack as of %s not written: %s", end, one_line(exc))
     return result
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,8 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # offline: telemetry only logs errors
 os.environ.setdefault("DO_NOT_TRACK", "1")
+# every run writes a review pack: the tests' go to a folder of their own, not the checkout
+os.environ.setdefault("OPSMETRICS_REPORTS_DIR", tempfile.mkdtemp(prefix="opsmetrics-reports-"))
 
 
 def pytest_configure(config: pytest.Config) -> None:

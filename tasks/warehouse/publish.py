@@ -4,6 +4,10 @@ The marts of a run go in one transaction: each as-of table loses the run's dates
 rows, effort_weekly is replaced whole. A reader sees the old tables or the new ones, never half a
 run, and a failure anywhere leaves every table as it was. On PostgreSQL the rows are bulk-loaded
 with COPY into temporary staging tables first, then swapped in with DELETE + INSERT … SELECT.
+
+A date published again whose portfolio_daily figures change leaves a row per changed figure in
+`restatements` (old and new value, the run that first published the old one, the run that changed
+it), in the same transaction: the review pack tells a restated past from real movement.
 """
 from __future__ import annotations
 
@@ -19,6 +23,8 @@ from schemas.tables import MARTS
 from tasks.warehouse.connect import Warehouse
 from tasks.warehouse.ledger import mark_failed, mark_published
 from tasks.warehouse.tables import TABLES
+
+RESTATED = "portfolio_daily"  # the table whose changed figures are restatements
 
 
 def python_rows(frame: pd.DataFrame) -> Iterator[tuple]:
@@ -49,6 +55,8 @@ def publish_marts(wh: Warehouse, marts: dict[str, pd.DataFrame], start: dt.date,
             table = TABLES[name]
             where = table.c.as_of_date.between(start, end) if MARTS[name].as_of else sa.true()
             frame = frame[MARTS[name].names]
+            if name == RESTATED and run:
+                written["restatements"] = record_restatements(conn, frame, start, end, run[1])
             if wh.is_postgres:
                 copy_replace(conn, wh, table, frame, where)
             else:
@@ -61,6 +69,83 @@ def publish_marts(wh: Warehouse, marts: dict[str, pd.DataFrame], start: dt.date,
         if record:
             write_record(conn, record)
     return written
+
+
+# --- restatements -----------------------------------------------------------------------------
+
+RESTATEMENT_COLUMNS = ["as_of_date", "metric", "old_value", "new_value"]
+
+
+def changed_figures(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
+    """The figures of the dates in both frames (one row per as_of_date, one column per metric)
+    whose value differs: as_of_date, metric, old_value, new_value. Equal is exact equality
+    (no tolerance) with NaN equal to NaN; +0 and -0 are equal (SQLite does not keep the sign of
+    a zero). Integer counts are compared as float64, exact below 2**53."""
+    metrics = [c for c in new.columns if c != "as_of_date" and c in old.columns]
+    left = old.assign(as_of_date=pd.to_datetime(old["as_of_date"]))
+    right = new.assign(as_of_date=pd.to_datetime(new["as_of_date"]))
+    both = left[["as_of_date", *metrics]].merge(right[["as_of_date", *metrics]], on="as_of_date",
+                                                suffixes=("_old", "_new"))
+    a = both[[f"{m}_old" for m in metrics]].to_numpy(dtype="float64", na_value=np.nan)
+    b = both[[f"{m}_new" for m in metrics]].to_numpy(dtype="float64", na_value=np.nan)
+    rows, cols = np.nonzero(~((a == b) | (np.isnan(a) & np.isnan(b))))
+    return pd.DataFrame({"as_of_date": both["as_of_date"].dt.date.to_numpy()[rows],
+                         "metric": np.asarray(metrics, dtype=object)[cols],
+                         "old_value": a[rows, cols], "new_value": b[rows, cols]}, columns=RESTATEMENT_COLUMNS)
+
+
+def record_restatements(conn: sa.Connection, new: pd.DataFrame, start: dt.date, end: dt.date, run_id: str) -> int:
+    """Inside the publishing transaction, before the dates start … end of portfolio_daily are
+    replaced by `new`: a restatements row per figure that changes. Returns how many."""
+    table = TABLES[RESTATED]
+    old = _frame(conn, sa.select(table).where(table.c.as_of_date.between(start, end)))
+    if old.empty:
+        return 0  # nothing published before: a first publication restates nothing
+    changed = changed_figures(old, new)
+    if changed.empty:
+        return 0
+    changed["first_run_id"] = first_runs(conn, changed, start, end)
+    changed["run_id"] = run_id
+    changed["restated_at"] = dt.datetime.now(dt.UTC)
+    target = TABLES["restatements"]
+    conn.execute(target.insert(), records(changed[[c.name for c in target.columns]]))
+    return len(changed)
+
+
+def first_runs(conn: sa.Connection, changed: pd.DataFrame, start: dt.date, end: dt.date) -> list[str | None]:
+    """Per changed figure, the run that first published its old value: the run of the figure's
+    latest restatement, else the first completed run (run_log) whose as-of dates include the date
+    (before restatements were recorded, a change went unrecorded: that run is the best known)."""
+    r, log = TABLES["restatements"], TABLES["run_log"]
+    prior = _frame(conn, sa.select(r.c.as_of_date, r.c.metric, r.c.run_id, r.c.restated_at)
+                   .where(r.c.as_of_date.between(start, end), r.c.metric.in_(sorted(set(changed["metric"])))))
+    key = pd.MultiIndex.from_arrays([pd.to_datetime(changed["as_of_date"]), changed["metric"]])
+    if prior.empty:
+        by_restatement = pd.Series([None] * len(changed), index=key, dtype=object)
+    else:
+        latest = (prior.assign(as_of_date=pd.to_datetime(prior["as_of_date"])).sort_values("restated_at")
+                  .drop_duplicates(["as_of_date", "metric"], keep="last").set_index(["as_of_date", "metric"])["run_id"])
+        by_restatement = latest.reindex(key)
+    runs = _frame(conn, sa.select(log.c.run_id, log.c.as_of_start, log.c.as_of_end)
+                  .where(log.c.status == "completed", log.c.as_of_start <= end, log.c.as_of_end >= start)
+                  .order_by(log.c.finished_at, log.c.started_at))
+    days, day_of = np.unique(pd.to_datetime(changed["as_of_date"]).to_numpy(), return_inverse=True)
+    first_of_day = np.full(len(days), None, dtype=object)
+    if not runs.empty:  # dates × runs: does the run cover the date? the first that does, per date
+        covers = (pd.to_datetime(runs["as_of_start"]).to_numpy()[None, :] <= days[:, None]) & (
+            days[:, None] <= pd.to_datetime(runs["as_of_end"]).to_numpy()[None, :])
+        found = covers.any(axis=1)
+        first_of_day[found] = runs["run_id"].to_numpy(dtype=object)[covers.argmax(axis=1)[found]]
+    by_first_run = first_of_day[day_of]
+    out = np.array(by_restatement.to_numpy(dtype=object), dtype=object)  # writable (copy-on-write gives a view)
+    missing = pd.isna(out)
+    out[missing] = by_first_run[missing]
+    return [None if pd.isna(v) else str(v) for v in out]
+
+
+def _frame(conn: sa.Connection, statement) -> pd.DataFrame:
+    result = conn.execute(statement)
+    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 
 
 def copy_replace(conn: sa.Connection, wh: Warehouse, table: sa.Table, frame: pd.DataFrame, where) -> None:

@@ -14,7 +14,7 @@ from tasks.warehouse.connect import Warehouse
 from tasks.warehouse.migrate import current_revision, prepare, upgrade
 from tasks.warehouse.tables import metadata
 
-HEAD = "0005"
+HEAD = "0006"
 
 
 def test_migrations_create_exactly_the_declared_tables(warehouse: Warehouse):

@@ -1,0 +1,136 @@
+"""The pack as one self-contained HTML file: styles, the charts' specifications and Vega, Vega-Lite
+and vega-embed inlined (vl-convert-python bundles the three libraries offline, from the copies
+its wheel ships), so the page opens from disk with no network. Its Content-Security-Policy lets
+it load nothing from anywhere: a chart that tried would fail, and say so in the console."""
+from __future__ import annotations
+
+import functools
+import html
+import json
+from collections.abc import Sequence
+
+from tasks.review.text import Words
+
+# Vega-Lite of the installed Altair (v6.4.x) as vl-convert names it
+VL_VERSION = "v6_4"
+
+# Latin text in a Latin font first (CJK fonts draw Latin quotes full width), Chinese in Noto Sans CJK
+# (Debian's fonts-noto-cjk, which scripts/install-browser installs)
+FONTS = {"en": "'Liberation Sans', 'DejaVu Sans', 'Noto Sans CJK SC', sans-serif",
+         "zh": "'Noto Sans CJK SC', 'Noto Sans SC', 'Microsoft YaHei', 'PingFang SC', 'Liberation Sans', sans-serif"}
+
+CSP = ("default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; style-src 'unsafe-inline'; "
+       "img-src data:; font-src data:")
+
+STYLE = """
+:root { --good: #1a7f37; --bad: #cf222e; --neutral: #57606a; --line: #d0d7de; --soft: #f6f8fa; }
+* { box-sizing: border-box; }
+body { font-family: var(--font); color: #24292f; margin: 0 auto; max-width: 1240px; padding: 24px 32px 64px;
+       font-size: 14px; line-height: 1.45; }
+header h1 { font-size: 26px; margin: 0 0 4px; }
+header p { color: var(--neutral); margin: 0 0 12px; }
+nav ol { display: flex; flex-wrap: wrap; gap: 6px 18px; padding: 8px 12px; margin: 0 0 8px; list-style: none;
+         background: var(--soft); border-radius: 6px; }
+nav a { color: #0969da; text-decoration: none; }
+section { border-top: 2px solid var(--line); margin-top: 22px; padding-top: 6px; }
+h2 { font-size: 20px; margin: 8px 0; }
+h3 { font-size: 15px; margin: 16px 0 6px; }
+p.note { color: var(--neutral); margin: 4px 0 10px; max-width: 1000px; }
+p.calm { color: var(--good); font-weight: 600; }
+table { border-collapse: collapse; margin: 6px 0 14px; font-size: 13px; }
+th, td { border-bottom: 1px solid var(--line); padding: 4px 10px; text-align: left; vertical-align: top; }
+th { background: var(--soft); font-weight: 600; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+table.headline td:first-child { border-left: 4px solid transparent; }
+table.headline tr.good td:first-child, table.signals tr.good td:first-child { border-left-color: var(--good); }
+table.headline tr.bad td:first-child, table.signals tr.bad td:first-child { border-left-color: var(--bad); }
+table.headline tr.neutral td:first-child { border-left-color: var(--line); }
+span.good { color: var(--good); font-weight: 600; } span.bad { color: var(--bad); font-weight: 600; }
+span.neutral { color: var(--neutral); }
+.badge { padding: 1px 6px; border-radius: 10px; font-size: 12px; white-space: nowrap; }
+.badge.good { background: #dafbe1; color: var(--good); } .badge.bad { background: #ffebe9; color: var(--bad); }
+.badge.neutral { background: var(--soft); color: var(--neutral); }
+.badge.amber { background: #fff8c5; color: #9a6700; }
+.restated-mark { color: #9a6700; font-weight: 700; }
+.chip { display: inline-block; width: 10px; height: 10px; border-radius: 50%; margin-right: 6px; background: #8c959f; }
+.chip.red { background: #cf222e; } .chip.amber { background: #d4a72c; } .chip.green { background: #2da44e; }
+tr.red td { background: #fff5f5; } tr.amber td { background: #fffbea; }
+.changed { color: #8250df; font-size: 12px; white-space: nowrap; }
+.run { font-family: 'DejaVu Sans Mono', monospace; font-size: 12px; }
+figure.chart-figure { margin: 10px 0 18px; }
+figure.chart-figure figcaption { font-weight: 600; margin-bottom: 4px; }
+.grid { display: flex; flex-wrap: wrap; gap: 8px 28px; }
+details summary { cursor: pointer; color: #0969da; margin: 6px 0; }
+code { background: var(--soft); padding: 0 4px; border-radius: 4px; font-size: 12px; }
+@media print { section { break-before: page; } nav { display: none; } }
+"""
+
+
+@functools.cache
+def vega_bundle() -> str:
+    """Vega, Vega-Lite and vega-embed as one script (about 0.9 MB) that defines `vegaEmbed`, built
+    offline by vl-convert (a few seconds the first time in a process, then cached)."""
+    import vl_convert
+
+    return vl_convert.javascript_bundle(vl_version=VL_VERSION)
+
+
+@functools.cache
+def vega_locales(lang: str) -> tuple[dict, dict] | None:
+    """d3's number and time formats of the page's language (vl-convert ships them)."""
+    if lang != "zh":
+        return None
+    import vl_convert
+
+    return vl_convert.get_format_locale("zh-CN"), vl_convert.get_time_format_locale("zh-CN")
+
+
+def script_json(value: object) -> str:
+    """JSON to put inside <script>: no `</` can end the element early."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+
+
+def render(*, title: str, subtitle: str, sections: Sequence, chart_specs: dict[str, dict], words: Words) -> str:
+    toc = "".join(f'<li><a href="#{s.id}">{html.escape(s.title)}</a></li>' for s in sections)
+    body = "".join(f'<section id="{s.id}"><h2>{html.escape(s.title)}</h2>{s.html}</section>' for s in sections)
+    options: dict[str, object] = {"actions": False, "renderer": "svg", "config": {"font": FONTS[words.lang]}}
+    locales = vega_locales(words.lang)
+    if locales:
+        options["formatLocale"], options["timeFormatLocale"] = locales
+    bundle = vega_bundle().replace("</script", "<\\/script")
+    return f"""<!DOCTYPE html>
+<html lang="{'zh-CN' if words.lang == 'zh' else 'en'}">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{CSP}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
+<title>{html.escape(title)}</title>
+<style>:root {{ --font: {FONTS[words.lang]}; }}{STYLE}</style>
+</head>
+<body>
+<header><h1>{html.escape(title)}</h1><p>{html.escape(subtitle)}</p></header>
+<nav><ol>{toc}</ol></nav>
+{body}
+<script>
+{bundle}
+</script>
+<script>
+(function () {{
+  const specs = {script_json(chart_specs)};
+  const options = {script_json(options)};
+  // each chart container says when it is drawn (data-rendered: done, or error): what a test waits for
+  for (const [id, spec] of Object.entries(specs)) {{
+    const element = document.getElementById(id);
+    vegaEmbed(element, spec, options).then(function () {{
+      element.dataset.rendered = "done";
+    }}).catch(function (error) {{
+      element.dataset.rendered = "error";
+      console.error("chart " + id + ": " + error);
+    }});
+  }}
+}})();
+</script>
+</body>
+</html>
+"""

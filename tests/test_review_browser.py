@@ -1,0 +1,151 @@
+"""The weekly review pack opened as a reader opens it: from disk, in headless Chromium (Debian's
+`chromium` through Debian's `chromedriver`, as tests/test_ui_backfill.py), with the network off,
+in English and in Chinese. Fails on any console error or Vega warning, on any chart that drew no
+mark, and on any request that is not for the file itself.
+
+Keeps docs/images/review-pack.png (the top of the English pack) for the README."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from prefect_stack import ROOT
+from review.sample import END, sample_warehouse
+
+from tasks.review import pack_path, write_pack
+from tasks.review.text import TEXT
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+SCREENSHOT = ROOT / "docs" / "images" / "review-pack.png"
+RENDER_SECONDS = 60
+
+# the marks a chart draws: Vega's SVG renderer puts each mark's items in a <g class="… role-mark">
+# (axes, legends and titles have other roles), so a chart without data has none
+COUNT_MARKS = """
+return Array.from(document.querySelectorAll('div.chart')).map(function (c) {
+  return {id: c.id, rendered: c.dataset.rendered || null,
+          marks: c.querySelectorAll('svg g.role-mark > path, svg g.role-mark > rect, svg g.role-mark > line, '
+                                    + 'svg g.role-mark > circle, svg g.role-mark > text, svg g.role-mark > g').length};
+});
+"""
+
+
+def _missing_browser() -> str | None:
+    missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.exists()]
+    if missing:
+        return f"{', '.join(missing)} missing: run scripts/install-browser (Debian's chromium and chromium-driver)"
+    fonts = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True).stdout
+    if not fonts.strip():
+        return "no Chinese font (the zh pack would show boxes): run scripts/install-browser (fonts-noto-cjk)"
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser_installed() -> None:
+    reason = _missing_browser()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(reason)  # CI installs them; a missing browser there is a broken setup, not a skip
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def packs(browser_installed, tmp_path_factory) -> dict[str, Path]:
+    """The packs of a warehouse with 120 days of history and a restated past deal, in both languages."""
+    sample = sample_warehouse(tmp_path_factory.mktemp("review-browser"))
+    try:
+        return {lang: write_pack(sample.wh, END, pack_path(sample.settings.reports_dir, END, lang), lang=lang)
+                for lang in ("en", "zh")}
+    finally:
+        sample.wh.dispose()
+
+
+@pytest.fixture
+def driver(tmp_path):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)  # Debian's browser: Selenium Manager downloads nothing
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--window-size=1300,1500", "--hide-scrollbars", f"--user-data-dir={tmp_path / 'chromium'}"):
+        options.add_argument(arg)
+    # the console (errors, Vega's warnings) and the DevTools network events (every request made)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    browser = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
+    try:
+        # the network off before the page is opened: whatever it tried to fetch would fail
+        browser.execute_cdp_cmd("Network.enable", {})
+        browser.execute_cdp_cmd("Network.emulateNetworkConditions", {
+            "offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+        yield browser
+    finally:
+        browser.quit()
+
+
+def requested_urls(driver) -> list[str]:
+    """Every URL the page requested, from the DevTools events of the performance log."""
+    urls = []
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message["method"] == "Network.requestWillBeSent":
+            urls.append(message["params"]["request"]["url"])
+    return urls
+
+
+def wait_for_charts(driver) -> list[dict]:
+    """Until every chart says it is drawn (or failed), then what each drew."""
+    deadline = time.monotonic() + RENDER_SECONDS
+    while True:
+        charts = driver.execute_script(COUNT_MARKS)
+        if charts and all(c["rendered"] for c in charts):
+            return charts
+        assert time.monotonic() < deadline, f"charts not drawn after {RENDER_SECONDS} s: " \
+            f"{[c['id'] for c in charts if not c['rendered']]}"
+        time.sleep(0.25)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_pack_opens_offline_and_draws_every_chart(packs, driver, lang, tmp_path):
+    page = packs[lang]
+    driver.get_log("performance")  # what the browser's own start page requested is not the pack's
+    driver.get(page.as_uri())
+    charts = wait_for_charts(driver)
+    try:
+        console = driver.get_log("browser")
+        problems = [e["message"] for e in console if e["level"] in ("SEVERE", "WARNING")]
+        assert problems == [], "console errors or warnings"
+        assert len(charts) >= 6
+        assert [c["id"] for c in charts if c["rendered"] != "done" or c["marks"] == 0] == [], \
+            f"charts that failed or drew no mark: {charts}"
+        # nothing but the file itself was requested: no network, no other file
+        assert [u for u in requested_urls(driver) if u != page.as_uri()] == []
+        resources = driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+        assert resources == []
+        assert driver.execute_script("return navigator.onLine") is False  # the network really was off
+        titles = driver.execute_script("return Array.from(document.querySelectorAll('section > h2'))"
+                                       ".map(h => h.textContent)")
+        assert titles == [TEXT[k][lang] for k in ("what_changed", "headline", "funnel", "campaigns", "voice",
+                                                  "delivery", "effort", "quality", "restated")]
+        if lang == "en":
+            shot(driver, tmp_path)
+    except AssertionError:
+        driver.save_screenshot(str(tmp_path / f"failure-{lang}.png"))
+        print(f"screenshot of the failure: {tmp_path / f'failure-{lang}.png'}; page {page}")
+        raise
+
+
+def shot(driver, tmp_path: Path) -> None:
+    """The top of the pack: the title, what changed and its first charts."""
+    driver.execute_script("window.scrollTo(0, 0)")
+    driver.save_screenshot(str(tmp_path / SCREENSHOT.name))
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(tmp_path / SCREENSHOT.name, SCREENSHOT)
+    assert SCREENSHOT.stat().st_size < 400_000, f"{SCREENSHOT} is {SCREENSHOT.stat().st_size} bytes; keep it small"
