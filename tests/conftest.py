@@ -43,3 +43,23 @@ def wh(tmp_path):
     prepare(w)
     yield w
     w.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def warehouse(request, tmp_path):
+    """An empty warehouse of each kind: a SQLite file, and a schema of its own in the test PostgreSQL."""
+    from pgserver import drop_schema, new_schema, require_pg
+
+    from tasks.warehouse.connect import Warehouse
+
+    if request.param == "sqlite":
+        wh = Warehouse.open(f"sqlite:///{tmp_path / 'w.db'}")
+        yield wh
+        wh.dispose()
+        return
+    url = require_pg()
+    schema = new_schema()
+    wh = Warehouse.open(url, schema)
+    yield wh
+    wh.dispose()
+    drop_schema(url, schema)
