@@ -13,15 +13,14 @@ from schemas.tables import CAMPAIGN_DAILY
 from tasks.marts.calendar import (
     Grid,
     Groups,
-    count_cohort_reaching,
     count_in_window,
     from_day,
     in_window,
     overlap,
     ratio,
-    sum_in_window,
     sum_per_day,
 )
+from tasks.marts.definitions import funnel_90d
 from tasks.marts.facts import Facts
 
 PAIR = ["channel", "campaign"]
@@ -31,14 +30,7 @@ def campaign_daily(facts: Facts, grid: Grid) -> pd.DataFrame:
     leads, spend = facts.leads, facts.spend
     pairs = pd.concat([leads[PAIR], spend[PAIR]]).drop_duplicates().sort_values(PAIR, ignore_index=True)
     of_lead, of_spend = Groups.of_rows(leads, pairs), Groups.of_rows(spend, pairs)
-    created = leads["created_day"]
-
-    def cohort_reaching(step_day: str) -> np.ndarray:
-        return count_cohort_reaching(created, leads[step_day], 90, grid, of_lead)
-
-    leads_90d = count_in_window(created, 90, grid, of_lead)
-    won_90d = cohort_reaching("won_day")
-    spend_90d = sum_in_window(spend["day"], spend["amount"], 90, grid, of_spend)
+    funnel = funnel_90d(leads, spend, grid, of_lead, of_spend)
     # every valid won deal beside its lead (deals.lead_id of no valid lead match none): its amount
     # counts while the lead is in the cohort and the deal is won by D, whenever it closed, so a lead
     # with two won deals adds both amounts
@@ -47,7 +39,7 @@ def campaign_daily(facts: Facts, grid: Grid) -> pd.DataFrame:
     in_cohort_and_won = overlap(in_window(won["created_day"], 90), from_day(won["won_day"]))
     cohort_won_amount = sum_per_day(in_cohort_and_won, won["amount"], grid, Groups.of_rows(won, pairs))
     # a row where the pair has a lead created, or a spend row dated, in W90 (a spend of 0 counts)
-    pair, date = np.nonzero((leads_90d > 0) | (count_in_window(spend["day"], 90, grid, of_spend) > 0))
+    pair, date = np.nonzero((funnel.leads > 0) | (count_in_window(spend["day"], 90, grid, of_spend) > 0))
 
     def at(matrix: np.ndarray) -> np.ndarray:
         return matrix[pair, date]
@@ -56,14 +48,14 @@ def campaign_daily(facts: Facts, grid: Grid) -> pd.DataFrame:
         "as_of_date": grid.dates.date[date],
         "channel": pairs["channel"].to_numpy()[pair],
         "campaign": pairs["campaign"].to_numpy()[pair],
-        "leads_90d": at(leads_90d),
-        "qualified_90d": at(cohort_reaching("qualified_day")),
-        "converted_90d": at(cohort_reaching("converted_day")),
-        "won_90d": at(won_90d),
+        "leads_90d": at(funnel.leads),
+        "qualified_90d": at(funnel.qualified),
+        "converted_90d": at(funnel.converted),
+        "won_90d": at(funnel.won),
         "cohort_won_amount": at(cohort_won_amount),
-        "spend_90d": at(spend_90d),
-        "cost_per_lead_90d": at(ratio(spend_90d, leads_90d)),
-        "cost_per_win_90d": at(ratio(spend_90d, won_90d)),
-        "return_on_spend_90d": at(ratio(cohort_won_amount, spend_90d)),
+        "spend_90d": at(funnel.spend),
+        "cost_per_lead_90d": at(funnel.cost_per_lead),
+        "cost_per_win_90d": at(funnel.cost_per_win),
+        "return_on_spend_90d": at(ratio(cohort_won_amount, funnel.spend)),
     })
     return out.sort_values(["as_of_date", *PAIR], ignore_index=True)[CAMPAIGN_DAILY.names]

@@ -15,10 +15,22 @@ does. The rest of that section is done once in facts.py, as columns:
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
 
-from tasks.marts.calendar import NEVER, Grid, Groups, Span, count_in_window, in_window, ratio, sum_in_window
+from tasks.marts.calendar import (
+    NEVER,
+    Grid,
+    Groups,
+    Span,
+    count_cohort_reaching,
+    count_in_window,
+    in_window,
+    ratio,
+    sum_in_window,
+)
 
 
 def open_at(deals: pd.DataFrame) -> Span:
@@ -133,3 +145,35 @@ def nps_in_window(responses: pd.DataFrame, n: int, grid: Grid, by: Groups | None
     count = count_in_window(responses["day"], n, grid, by)
     net = sum_in_window(responses["day"], net_promoter(responses["score"]), n, grid, by)
     return count, ratio(100.0 * net, count)
+
+
+class Funnel90d(NamedTuple):
+    """The W90 lead cohort of each group and what became of it by D, with the group's W90 spend:
+    (groups × dates) matrices, the columns funnel_by_channel_daily and campaign_daily share."""
+
+    leads: np.ndarray  # leads created in W90 (the cohort)
+    qualified: np.ndarray  # of the cohort, qualified by D
+    converted: np.ndarray  # of the cohort, converted by D
+    won: np.ndarray  # of the cohort, leads with a valid deal won by D
+    spend: np.ndarray  # Σ spend with spend_date in W90
+
+    @property
+    def cost_per_lead(self) -> np.ndarray:
+        return ratio(self.spend, self.leads)
+
+    @property
+    def cost_per_win(self) -> np.ndarray:
+        return ratio(self.spend, self.won)
+
+
+def funnel_90d(leads: pd.DataFrame, spend: pd.DataFrame, grid: Grid, of_lead: Groups, of_spend: Groups) -> Funnel90d:
+    """The cohort of leads created in W90, per group of `of_lead`, reaching each step by D; and
+    the spend of W90 per group of `of_spend` (the same groups)."""
+    created = leads["created_day"]
+
+    def reaching(step_day: str) -> np.ndarray:
+        return count_cohort_reaching(created, leads[step_day], 90, grid, of_lead)
+
+    return Funnel90d(count_in_window(created, 90, grid, of_lead), reaching("qualified_day"),
+                     reaching("converted_day"), reaching("won_day"),
+                     sum_in_window(spend["day"], spend["amount"], 90, grid, of_spend))
