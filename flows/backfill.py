@@ -52,7 +52,7 @@ def backfill(start_date: dt.date, end_date: dt.date, only_failed: bool = False, 
         if deployment.get_id() is None:  # called in-process (the CLI): one pass per run of dates
             result = pipeline.backfill(settings, start, end, warehouse=wh, log=log, run_id=run_id(),
                                        only_failed=only_failed, full_refresh=options.full_refresh, steps=PREFECT_STEPS)
-            return report(result)
+            return report(result, settings, wh)
         PREFECT_STEPS.prepare_warehouse(wh, log)
         dates = unpublished(wh, start, end) if only_failed else dates_between(start, end)
     if not dates:
@@ -111,4 +111,4 @@ def backfill_chunk(start_date: dt.date, end_date: dt.date, options: RunOptions |
     with pipeline_context(options) as (settings, wh):
         result = pipeline.run(settings, start, end, warehouse=wh, log=get_run_logger(), run_id=run_id(),
                               flow="backfill", full_refresh=options.full_refresh, steps=PREFECT_STEPS)
-    return report(result)
+        return report(result, settings, wh)

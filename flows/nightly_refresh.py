@@ -27,4 +27,4 @@ def nightly_refresh(as_of: dt.date | None = None, options: RunOptions | None = N
     with pipeline_context(options) as (settings, wh):
         result = pipeline.nightly(settings, as_of, warehouse=wh, log=get_run_logger(), run_id=run_id(),
                                   full_refresh=options.full_refresh, steps=PREFECT_STEPS)
-    return report(result)
+        return report(result, settings, wh)

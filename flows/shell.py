@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
 from pathlib import Path
 
 from prefect import get_run_logger
@@ -23,9 +22,6 @@ from tasks.report import RunResult, summary_markdown
 from tasks.review import headline_changes, pack_path
 from tasks.warehouse.connect import Warehouse
 
-# the settings of the flow's run, for its artifacts (`report` is given the result alone)
-_settings: ContextVar[Settings | None] = ContextVar("opsmetrics_settings", default=None)
-
 
 def _load_secret(name: str) -> str:
     return str(Secret.load(name).get())
@@ -38,7 +34,6 @@ install_secret_loader(_load_secret)  # `secret:NAME` in a configuration is a Pre
 def pipeline_context(options: RunOptions | None) -> Iterator[tuple[Settings, Warehouse]]:
     """The settings of the run and its warehouse, open for the flow's duration."""
     settings = load_settings(options)
-    _settings.set(settings)
     wh = open_warehouse(settings)
     try:
         yield settings, wh
@@ -50,24 +45,24 @@ def run_id() -> str:
     return str(flow_run.get_id() or new_run_id())
 
 
-def report(result: RunResult) -> RunResult:
+def report(result: RunResult, settings: Settings, wh: Warehouse) -> RunResult:
     """The run summary as a markdown artifact and, for a completed run, the review pack's link and
-    the headline figures' table; then the result, or the error that failed it."""
+    the headline figures' table (read from `wh`, still open); then the result, or the error that
+    failed it."""
     try:
         create_markdown_artifact(key="opsmetrics-run-summary", markdown=summary_markdown(result),
                                  description=f"{result.flow} {result.start} … {result.end}: {result.status}")
     except Exception as exc:
         get_run_logger().warning("run summary artifact not created: %s", one_line(exc))
-    settings = _settings.get()
-    if result.status == "completed" and settings is not None:
+    if result.status == "completed":
         try:
-            review_artifacts(result, settings)
+            review_artifacts(result, settings, wh)
         except Exception as exc:
             get_run_logger().warning("review pack artifacts not created: %s", one_line(exc))
     return result.raise_for_status()
 
 
-def review_artifacts(result: RunResult, settings: Settings) -> None:
+def review_artifacts(result: RunResult, settings: Settings, wh: Warehouse) -> None:
     """A link to the run's review pack (a file:// address: it opens on the machine that ran the
     flow, or wherever reports_dir is shared) and the headline figures with their change."""
     pack = Path(pack_path(settings.reports_dir, result.end)).absolute()
@@ -76,11 +71,7 @@ def review_artifacts(result: RunResult, settings: Settings) -> None:
                              description=f"the weekly review pack as of {result.end}: {pack}")
     else:
         get_run_logger().warning("review pack %s not found: no link artifact", pack)
-    wh = open_warehouse(settings)
-    try:
-        rows = headline_changes(wh, result.end, settings.reporting_currency)
-    finally:
-        wh.dispose()
+    rows = headline_changes(wh, result.end, settings.reporting_currency)
     if rows:
         create_table_artifact(key="opsmetrics-headline-changes", table=rows,
                               description=f"headline figures as of {result.end} and their change since "
