@@ -25,21 +25,26 @@ class Resolved(NamedTuple):
 
 def resolve_duplicates(rows: pd.DataFrame, entity: Entity) -> Resolved:
     key = list(entity.key)
-    copies = rows.duplicated(subset=entity.names, keep="first")
-    rows = rows[~copies]
-    groups = [rows[k] for k in key]
+    # Only rows whose key occurs more than once can be copies, superseded or in conflict: find them
+    # with one hash of the key columns, and compare whole rows among those few only (hashing every
+    # column of millions of rows was most of staging's time).
+    shared = rows[rows.duplicated(subset=key, keep=False)]
+    copies = shared.duplicated(subset=entity.names, keep="first")
+    shared = shared[~copies]
+    groups = [shared[k] for k in key]
     if entity.version_column:
-        version = rows[entity.version_column]
+        version = shared[entity.version_column]
         latest = version.eq(version.groupby(groups).transform("max"))
         superseded = ~latest
         conflict = latest & latest.groupby(groups).transform("sum").gt(1)
         why = f"rows with this key differ and tie on the latest {entity.version_column}"
     else:
-        superseded = pd.Series(False, index=rows.index)
-        conflict = rows.groupby(groups)[ROW].transform("size").gt(1)
+        superseded = pd.Series(False, index=shared.index)
+        conflict = shared.groupby(groups)[ROW].transform("size").gt(1)
         why = "rows with this key differ"
-    clashing = rows[conflict]
+    clashing = shared[conflict]
     sizes = clashing.groupby([clashing[k] for k in key])[ROW].transform("size") if len(clashing) else []
     breaks = pd.DataFrame({ROW: clashing[ROW].to_numpy(), "rule": DUPLICATE_KEY,
                            "detail": [f"{n} {why}" for n in sizes]})
-    return Resolved(rows[~superseded & ~conflict], breaks, int(copies.sum()), int(superseded.sum()))
+    dropped = copies.index[copies].union(shared.index[superseded | conflict])
+    return Resolved(rows.drop(index=dropped), breaks, int(copies.sum()), int(superseded.sum()))

@@ -60,11 +60,10 @@ def quarantine_records(breaks: pd.DataFrame, raw: pd.DataFrame, entity: Entity) 
     positions = row_positions(raw)[rows]
     canonical = [c for c in entity.names if c in raw.columns]
     records = raw.iloc[rows][canonical]
-    key_text = records[list(k for k in entity.key if k in records)].astype("str").apply(
-        lambda col: col.str.strip()).fillna("")
+    keys = [records[k].astype("str").str.strip().fillna("") for k in entity.key if k in records]
     return pd.DataFrame({
         "entity": entity.name,
-        "record_id": key_text.agg("|".join, axis=1).to_numpy() if len(key_text.columns) else "",
+        "record_id": keys[0].str.cat(keys[1:], sep="|").to_numpy() if keys else "",
         "rule": by_row["rule"].to_numpy(),
         "detail": [f"{source} {locate.format(p)}: {d}" for p, d in zip(positions, by_row["detail"], strict=True)],
         "record": [json.dumps({k: (None if pd.isna(v) else v) for k, v in rec.items()}, ensure_ascii=False)
