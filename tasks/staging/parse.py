@@ -1,8 +1,15 @@
-"""Text → typed columns, by the conventions of SOURCES.md.
+"""Text → typed columns, by the conventions of SOURCES.md, in Arrow (pyarrow.compute: the patterns
+run in RE2, the casts in C++; no Python per value).
 
 A value that is present but does not parse becomes missing in its typed column and is kept, as
 text, in `<column>__unparsed`, where the `type:<column>` rule (a GX expectation) finds it. Nothing
 here drops or fixes a row: deciding is the validation's job.
+
+Each value is first matched against its kind's pattern; only the values that match are converted.
+Arrow's `strptime` rolls an impossible date over (2026-02-30 becomes 2026-03-02) and reads second
+60, so a parsed date or instant stands only when its month and second are the ones written;
+timestamps not in the common `YYYY-MM-DDTHH:MM:SSZ` form (offsets, fractions, a space, no time)
+go to pandas' ISO 8601 parser, as all of them did before.
 """
 from __future__ import annotations
 
@@ -10,6 +17,8 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from schemas.columns import Entity, Kind
 from schemas.rules import UNPARSED
@@ -21,38 +30,68 @@ _NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO_TS = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$",
                      re.IGNORECASE)
-_TRUE = {"true", "1", "yes"}
-_FALSE = {"false", "0", "no"}
+_UTC_SECONDS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")  # the common form, parsed in Arrow
+_TRUE = ["true", "1", "yes"]
+_FALSE = ["false", "0", "no"]
 
 
-def normalise_text(s: pd.Series) -> pd.Series:
-    """Trim; empty or white space only = missing."""
-    s = s.astype("str").str.strip()
-    return s.where(s != "")
+def normalise_text(text: pa.Array) -> pa.Array:
+    """Trim (Unicode white space, as str.strip); empty or white space only = missing."""
+    trimmed = pc.utf8_trim_whitespace(text)
+    return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, trimmed.type), trimmed)
 
 
-def parse_timestamp(text: pd.Series) -> pd.Series:
+def _matching(text: pa.Array, pattern: re.Pattern) -> pa.Array:
+    """`text` where it matches `pattern` whole, else missing."""
+    ok = pc.match_substring_regex(text, pattern.pattern, ignore_case=bool(pattern.flags & re.IGNORECASE))
+    return pc.if_else(pc.fill_null(ok, False), text, pa.scalar(None, text.type))
+
+
+def _as_written(parsed: pa.Array, text: pa.Array, with_seconds: bool) -> pa.Array:
+    """`parsed` where it is the value `text` spells (strptime rolls 02-30 and :60 over), else missing."""
+    same = pc.equal(pc.month(parsed), _digits(text, 5, 7))
+    if with_seconds:
+        same = pc.and_(same, pc.equal(pc.second(parsed), _digits(text, 17, 19)))
+    return pc.if_else(pc.fill_null(same, False), parsed, pa.scalar(None, parsed.type))
+
+
+def _digits(text: pa.Array, start: int, stop: int) -> pa.Array:
+    return pc.cast(pc.utf8_slice_codeunits(text, start, stop), pa.int64())
+
+
+def parse_timestamp(text: pa.Array) -> pd.Series:
     """ISO 8601 → UTC instants; without an offset the value is UTC."""
-    ok = text.str.fullmatch(_ISO_TS.pattern, case=False).fillna(False).astype(bool)
-    out = pd.to_datetime(text.where(ok), utc=True, format="ISO8601", errors="coerce")
-    return out.astype("datetime64[us, UTC]")
+    iso = _matching(text, _ISO_TS)
+    common = _matching(iso, _UTC_SECONDS)
+    fast = _as_written(pc.strptime(common, format="%Y-%m-%dT%H:%M:%SZ", unit="s", error_is_null=True), common, True)
+    out = fast.cast(pa.timestamp("us")).to_numpy(zero_copy_only=False)  # UTC, naive: numpy, no objects
+    rest = pc.and_(pc.is_valid(iso), pc.invert(pc.is_valid(common))).to_numpy(zero_copy_only=False)
+    if rest.any():  # offsets, fractions, a space, no time: pandas' ISO 8601 parser, as before
+        others = pd.Series(iso.filter(pa.array(rest)).to_numpy(zero_copy_only=False), dtype=object)
+        parsed = pd.to_datetime(others, utc=True, format="ISO8601", errors="coerce")
+        out = out.copy()
+        out[rest] = parsed.dt.tz_localize(None).to_numpy(dtype="datetime64[us]")
+    return pd.Series(out).dt.tz_localize("UTC")
 
 
-def parse_date(text: pd.Series) -> pd.Series:
-    ok = text.str.fullmatch(_DATE.pattern).fillna(False).astype(bool)
-    return pd.to_datetime(text.where(ok), format="%Y-%m-%d", errors="coerce").astype("datetime64[s]")
+def parse_date(text: pa.Array) -> pd.Series:
+    dates = _matching(text, _DATE)
+    parsed = _as_written(pc.strptime(dates, format="%Y-%m-%d", unit="s", error_is_null=True), dates, False)
+    return pd.Series(parsed.to_numpy(zero_copy_only=False)).astype("datetime64[s]")
 
 
-def parse_number(text: pd.Series, whole: bool = False) -> pd.Series:
-    ok = text.str.fullmatch(_NUMBER.pattern).fillna(False).astype(bool)
-    out = pd.to_numeric(text.where(ok), errors="coerce").astype("float64")
-    out = out.where(np.isfinite(out))  # 1e999 parses to infinity: not a plain decimal
-    return out.where(out == np.floor(out)) if whole else out
+def parse_number(text: pa.Array, whole: bool = False) -> pd.Series:
+    # every value the pattern lets through is one Arrow's cast reads (a sign, "1.", ".5", 1e5)
+    out = pc.cast(_matching(text, _NUMBER), pa.float64()).to_numpy(zero_copy_only=False)
+    out = np.where(np.isfinite(out), out, np.nan)  # 1e999 parses to infinity: not a plain decimal
+    return pd.Series(np.where(out == np.floor(out), out, np.nan) if whole else out, dtype="float64")
 
 
-def parse_boolean(text: pd.Series) -> pd.Series:
-    low = text.str.lower()
-    return low.map(lambda v: True if v in _TRUE else False if v in _FALSE else None).astype("boolean")
+def parse_boolean(text: pa.Array) -> pd.Series:
+    low = pc.utf8_lower(text)
+    value = pc.if_else(pc.is_in(low, pa.array(_TRUE)), True,
+                       pc.if_else(pc.is_in(low, pa.array(_FALSE)), False, pa.scalar(None, pa.bool_())))
+    return pd.Series(pd.array(value, dtype="boolean"))
 
 
 _PARSERS = {
@@ -68,22 +107,30 @@ _PARSERS = {
 def parse_entity(raw: pd.DataFrame, entity: Entity) -> pd.DataFrame:
     """Typed frame of one entity: `__row__`, every canonical column, and `<col>__unparsed` helpers.
 
-    `raw` holds the source's text; a canonical column absent from it is missing on every row.
+    `raw` holds the source's text; a canonical column absent from it is missing on every row. Text
+    stays in Arrow (`str`, Arrow-backed); parsed columns are numpy-typed, as the marts compute on them.
     """
     out = {ROW: np.arange(len(raw), dtype="int64")}
     for col in entity.columns:
-        text = normalise_text(raw[col.name]) if col.name in raw else pd.Series(pd.NA, index=raw.index, dtype="str")
-        text = text.reset_index(drop=True)
+        # pa.array takes the Arrow buffers of a `str` column as they are (pa.chunked_array would
+        # walk the values one by one)
+        text = normalise_text(pa.array(raw[col.name].array) if col.name in raw else pa.nulls(len(raw), pa.string()))
         if col.kind is Kind.ENUM:
-            out[col.name] = text.str.lower()
+            out[col.name] = _str(pc.utf8_lower(text))
         elif col.kind is Kind.CURRENCY:
-            out[col.name] = text.str.upper()
+            out[col.name] = _str(pc.utf8_upper(text))
         elif col.kind is Kind.TEXT:
-            out[col.name] = text
+            out[col.name] = _str(text)
         else:
             typed = _PARSERS[col.kind](text)
             out[col.name] = typed
-            out[UNPARSED.format(col.name)] = text.where(typed.isna())
+            unparsed = pc.if_else(pa.array(typed.isna().to_numpy()), text, pa.scalar(None, text.type))
+            out[UNPARSED.format(col.name)] = _str(unparsed)
         if col.default is not None:
             out[col.name] = out[col.name].fillna(col.default)
     return pd.DataFrame(out)
+
+
+def _str(values: pa.Array) -> pd.Series:
+    """Arrow text as pandas' `str` (Arrow-backed, missing = NaN), without a copy."""
+    return pd.Series(pd.array(values, dtype="str"))

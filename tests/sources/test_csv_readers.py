@@ -50,8 +50,8 @@ def test_arrow_reads_a_file_exactly_as_the_csv_module_or_declines(tmp_path, line
 
 def test_arrow_takes_plain_files_with_misshapen_records_and_quotes(tmp_path):
     # line 2 good; line 3 one field short; line 4 quoted comma; line 5 one field long, key 'L4'
-    data = ('lead_id,created_at,updated_at,channel\r\nL1,2026-01-01,u,web\r\nL2,2026-01-02\r\n'
-            '"L3","2026-01-03",u,"a,b"\r\nL4,x,u,y,z\r\n').encode()
+    data = (b'lead_id,created_at,updated_at,channel\r\nL1,2026-01-01,u,web\r\nL2,2026-01-02\r\n'
+            b'"L3","2026-01-03",u,"a,b"\r\nL4,x,u,y,z\r\n')
     fast, slow = both(tmp_path, data)
     assert fast is not None, "Arrow's reader should take a file of one-line records"
     assert_same(fast, slow)
