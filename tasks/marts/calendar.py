@@ -16,6 +16,8 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 NEVER = np.int64(1 << 40)  # "no such date": an end that never comes, a start that never happens
 EPOCH = dt.date(1970, 1, 1)
@@ -109,6 +111,11 @@ class Groups:
     @classmethod
     def of(cls, values: pd.Series, labels) -> Groups:
         """Each value's position among `labels` (which must be distinct)."""
+        if isinstance(values.dtype, pd.StringDtype) and isinstance(getattr(labels, "dtype", None), pd.StringDtype):
+            # Arrow's hash lookup: Series.map over millions of text keys was a tenth of compute
+            found = pc.index_in(pa.array(values.array).cast(pa.large_string()),
+                                value_set=pa.array(labels.array).cast(pa.large_string()), skip_nulls=True)
+            return cls(pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype("int64"), len(labels))
         position = pd.Series(np.arange(len(labels)), index=labels)
         return cls(values.map(position).fillna(-1).astype("int64").to_numpy(), len(labels))
 
@@ -153,10 +160,12 @@ def raw_total_per_day(span: Span, value, grid: Grid, by: Groups | None = None) -
     value = np.broadcast_to(np.asarray(value, dtype="float64"), first.shape)
     keep = (first <= last) & (group >= 0)
     length = grid.last - origin + 1
-    diff = np.zeros((1 if by is None else by.n, length + 1))
-    np.add.at(diff, (group[keep], first[keep]), value[keep])
-    np.add.at(diff, (group[keep], last[keep] + 1), -value[keep])
-    total = np.cumsum(diff, axis=1)[:, grid.first - origin: length]
+    groups = 1 if by is None else by.n
+    # one bincount adds the starts then the ends, each cell in input order: the very additions, in
+    # the very order, of np.add.at on the (group × day) difference array, at a tenth of its time
+    cells = np.concatenate([group[keep] * (length + 1) + first[keep], group[keep] * (length + 1) + last[keep] + 1])
+    diff = np.bincount(cells, weights=np.concatenate([value[keep], -value[keep]]), minlength=groups * (length + 1))
+    total = np.cumsum(diff.reshape(groups, length + 1), axis=1)[:, grid.first - origin: length]
     return total[0] if by is None else total
 
 
