@@ -4,9 +4,10 @@
     .venv/bin/python benchmarks/publish_postgres.py [--scale 1] [--days 365]
 
 One sample dataset, staged once; every table for N as-of dates is then published three ways into
-fresh schemas of the test PostgreSQL: publish_marts (COPY into staging tables + swap),
-DataFrame.to_sql (default executemany), and to_sql(method="multi"). Ratios are against to_sql in
-the same run.
+fresh schemas of the test PostgreSQL: publish_marts (COPY straight into the tables, binary for the
+marts: tasks/warehouse/bulk.py), DataFrame.to_sql (default executemany), and to_sql(method="multi").
+Ratios are against to_sql in the same run. benchmarks/publish_throughput.py measures one
+effort_weekly-shaped frame, SQLite included.
 """
 from __future__ import annotations
 

@@ -2,8 +2,9 @@
 
 The marts of a run go in one transaction: each as-of table loses the run's dates and gets the new
 rows, effort_weekly is replaced whole. A reader sees the old tables or the new ones, never half a
-run, and a failure anywhere leaves every table as it was. On PostgreSQL the rows are bulk-loaded
-with COPY into temporary staging tables first, then swapped in with DELETE + INSERT … SELECT.
+run, and a failure anywhere leaves every table as it was. The rows go in column by column
+(tasks/warehouse/bulk.py): COPY on PostgreSQL, a prepared multi-row INSERT on SQLite, both straight
+into the table after the DELETE; the transaction makes the swap atomic.
 
 A date published again whose portfolio_daily figures change leaves a row per changed figure in
 `restatements` (old and new value, the run that first published the old one, the run that changed
@@ -12,7 +13,7 @@ it), in the same transaction: the review pack tells a restated past from real mo
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -20,24 +21,12 @@ import pandas as pd
 import sqlalchemy as sa
 
 from schemas.tables import MARTS
+from tasks.warehouse.bulk import insert_frame
 from tasks.warehouse.connect import Warehouse
 from tasks.warehouse.ledger import mark_failed, mark_published
 from tasks.warehouse.tables import TABLES
 
 RESTATED = "portfolio_daily"  # the table whose changed figures are restatements
-
-
-def python_rows(frame: pd.DataFrame) -> Iterator[tuple]:
-    """Rows as tuples of plain Python values, NaN/NA as None: what every DBAPI driver, and
-    psycopg's COPY (which adapts no numpy scalar), accepts."""
-    for row in frame.astype(object).where(frame.notna(), None).itertuples(index=False, name=None):
-        yield tuple(v.item() if isinstance(v, np.generic) else v for v in row)
-
-
-def records(frame: pd.DataFrame) -> list[dict]:
-    """The same rows as dicts, for SQLAlchemy's executemany."""
-    columns = list(frame.columns)
-    return [dict(zip(columns, row, strict=True)) for row in python_rows(frame)]
 
 
 def publish_marts(wh: Warehouse, marts: dict[str, pd.DataFrame], start: dt.date, end: dt.date,
@@ -53,16 +42,13 @@ def publish_marts(wh: Warehouse, marts: dict[str, pd.DataFrame], start: dt.date,
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('opsmetrics-publish'))"))
         for name, frame in marts.items():
             table = TABLES[name]
-            where = table.c.as_of_date.between(start, end) if MARTS[name].as_of else sa.true()
             frame = frame[MARTS[name].names]
             if name == RESTATED and run:
                 written["restatements"] = record_restatements(conn, frame, start, end, run[1])
-            if wh.is_postgres:
-                copy_replace(conn, wh, table, frame, where)
-            else:
-                conn.execute(table.delete().where(where))
-                if len(frame):
-                    conn.execute(table.insert(), records(frame))
+            # a whole table goes without WHERE: SQLite then empties it at once instead of row by row
+            conn.execute(table.delete().where(table.c.as_of_date.between(start, end)) if MARTS[name].as_of
+                         else table.delete())
+            insert_frame(conn, table, frame)
             written[name] = len(frame)
         if run:
             mark_published(conn, *run, start, end)
@@ -108,7 +94,7 @@ def record_restatements(conn: sa.Connection, new: pd.DataFrame, start: dt.date, 
     changed["run_id"] = run_id
     changed["restated_at"] = dt.datetime.now(dt.UTC)
     target = TABLES["restatements"]
-    conn.execute(target.insert(), records(changed[[c.name for c in target.columns]]))
+    insert_frame(conn, target, changed[[c.name for c in target.columns]])
     return len(changed)
 
 
@@ -146,19 +132,6 @@ def first_runs(conn: sa.Connection, changed: pd.DataFrame, start: dt.date, end: 
 def _frame(conn: sa.Connection, statement) -> pd.DataFrame:
     result = conn.execute(statement)
     return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
-
-
-def copy_replace(conn: sa.Connection, wh: Warehouse, table: sa.Table, frame: pd.DataFrame, where) -> None:
-    """COPY the rows into a temporary copy of `table`, then replace the `where` rows with them."""
-    stage = f"stage_{table.name}"
-    cols = ", ".join(wh.engine.dialect.identifier_preparer.quote(c) for c in frame.columns)
-    conn.exec_driver_sql(f"CREATE TEMP TABLE {stage} (LIKE {wh.qualified(table.name)}) ON COMMIT DROP")
-    cursor = conn.connection.driver_connection.cursor()  # psycopg 3, inside the same transaction
-    with cursor.copy(f"COPY {stage} ({cols}) FROM STDIN") as copy:
-        for row in python_rows(frame):
-            copy.write_row(row)
-    conn.execute(table.delete().where(where))
-    conn.exec_driver_sql(f"INSERT INTO {wh.qualified(table.name)} ({cols}) SELECT {cols} FROM {stage}")
 
 
 @dataclass
@@ -202,8 +175,7 @@ def replace_quarantine(wh: Warehouse, run_id: str, quarantine: pd.DataFrame, ent
 def _replace_quarantine(conn: sa.Connection, run_id: str, quarantine: pd.DataFrame, entities: Iterable[str],
                         at: dt.datetime | None) -> int:
     table = TABLES["quarantine"]
-    rows = records(quarantine.assign(run_id=run_id, quarantined_at=at)[[c.name for c in table.columns]])
+    rows = quarantine.assign(run_id=run_id, quarantined_at=at)[[c.name for c in table.columns]]
     conn.execute(table.delete().where(table.c.entity.in_(list(entities))))
-    if rows:
-        conn.execute(table.insert(), rows)
+    insert_frame(conn, table, rows)
     return len(rows)
