@@ -45,16 +45,16 @@ def run_id() -> str:
     return str(flow_run.get_id() or new_run_id())
 
 
-def report(result: RunResult, settings: Settings, wh: Warehouse) -> RunResult:
+def report(result: RunResult, settings: Settings, wh: Warehouse, review: bool = True) -> RunResult:
     """The run summary as a markdown artifact and, for a completed run, the review pack's link and
-    the headline figures' table (read from `wh`, still open); then the result, or the error that
-    failed it."""
+    the headline figures' table (read from `wh`, still open; not with `review=False`: a backfill
+    chunk, whose backfill writes the pack); then the result, or the error that failed it."""
     try:
         create_markdown_artifact(key="opsmetrics-run-summary", markdown=summary_markdown(result),
                                  description=f"{result.flow} {result.start} … {result.end}: {result.status}")
     except Exception as exc:
         get_run_logger().warning("run summary artifact not created: %s", one_line(exc))
-    if result.status == "completed":
+    if result.status == "completed" and review:
         try:
             review_artifacts(result, settings, wh)
         except Exception as exc:

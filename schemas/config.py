@@ -26,6 +26,7 @@ from schemas.sources import ENTITIES
 DEFAULT_WAREHOUSE = "sqlite:///warehouse.db"
 DEFAULT_SOURCE_DIR = "data/sample"
 CONFIG_ENV, WAREHOUSE_ENV, REPORTS_ENV = "OPSMETRICS_CONFIG", "OPSMETRICS_WAREHOUSE", "OPSMETRICS_REPORTS_DIR"
+SNAPSHOT_ENV, DEFAULT_SNAPSHOT_DIR = "OPSMETRICS_SNAPSHOT_DIR", ".opsmetrics/snapshots"
 REFERENCE = re.compile(r"(env|secret):\S+")  # where a credential is, never the credential itself
 # a string that is not a URL with a password (`scheme://user:password@…`): in the parameter schema
 # of the flows, so Prefect's server refuses such a parameter before it stores the run
@@ -155,6 +156,11 @@ class Settings(Strict):
     reports_dir: str = Field(default_factory=lambda: os.environ.get(REPORTS_ENV) or "reports",
                              description="folder the weekly review pack (review-<as-of date>.html) of every "
                                          "successful run is written to (default: $OPSMETRICS_REPORTS_DIR, else reports)")
+    snapshot_dir: str = Field(default_factory=lambda: os.environ.get(SNAPSHOT_ENV) or DEFAULT_SNAPSHOT_DIR,
+                              description="where a backfill run from its deployment leaves the staged sources for "
+                                          "its chunks: a folder, or an fsspec URL (s3://bucket/path) every worker "
+                                          "reaches; credentials come from the filesystem's own configuration, never "
+                                          "the URL (default: $OPSMETRICS_SNAPSHOT_DIR, else .opsmetrics/snapshots)")
 
     @property
     def source_dir(self) -> str:
@@ -177,6 +183,38 @@ class Settings(Strict):
             raise ValueError(f"{value!r} is not an ISO 4217 code")
         return code
 
+    @field_validator("snapshot_dir")
+    @classmethod
+    def _snapshot_dir(cls, value: str) -> str:
+        return check_snapshot_dir(value)
+
+
+def check_snapshot_dir(value: str) -> str:
+    """A folder or an fsspec URL, not blank, carrying no password: chunks are handed it as a flow
+    run parameter, which Prefect stores and shows."""
+    value = value.strip()
+    if not value:
+        raise ValueError("give a folder or an fsspec URL (s3://bucket/path)")
+    if url_password(value):
+        raise ValueError("the URL carries a password; give the filesystem's credentials through its own "
+                         "configuration (e.g. AWS_* environment variables for s3://), never in the URL")
+    return value
+
+
+class SnapshotRef(Strict):
+    """The staged sources a backfill left for its chunks (tasks/snapshot.py): where, and the
+    fingerprint of the sources and settings they were staged from. A chunk publishes nothing staged
+    from other sources."""
+
+    location: str = Field(description="snapshot_dir of the backfill that wrote it (a folder or an fsspec URL)",
+                          json_schema_extra={"pattern": NO_PASSWORD_PATTERN})
+    fingerprint: str = Field(pattern=r"^[0-9a-f]{64}$", description="sha256 of the sources and staging settings")
+
+    @field_validator("location")
+    @classmethod
+    def _location(cls, value: str) -> str:
+        return check_snapshot_dir(value)
+
 
 # --- run options: what a flow run or a CLI command may override -------------------------------
 
@@ -195,6 +233,14 @@ class RunOptions(Strict):
                                                                      "this run")
     full_refresh: bool = Field(False, description="connectors re-read everything and drop records the source "
                                                   "no longer has")
+    snapshot_dir: str | None = Field(None, description="backfill: where the staged sources are left for the chunks, "
+                                                       "a folder or an fsspec URL every worker reaches; overrides the "
+                                                       "configuration", json_schema_extra={"pattern": NO_PASSWORD_PATTERN})
+
+    @field_validator("snapshot_dir")
+    @classmethod
+    def _snapshot_dir(cls, value: str | None) -> str | None:
+        return None if value is None else check_snapshot_dir(value)
 
     @field_validator("warehouse")
     @classmethod
@@ -218,7 +264,8 @@ def load_settings(options: RunOptions | None = None, *, config: str | Path | Non
     if os.environ.get(WAREHOUSE_ENV):
         data["warehouse"] = os.environ[WAREHOUSE_ENV]
     overrides = {"warehouse": options.warehouse, "business_timezone": options.timezone,
-                 "reporting_currency": options.currency, "allow_shrink": options.allow_shrink}
+                 "reporting_currency": options.currency, "allow_shrink": options.allow_shrink,
+                 "snapshot_dir": options.snapshot_dir}
     data.update({k: v for k, v in overrides.items() if v is not None})
     if options.source_dir:
         sources = data.setdefault("sources", {})

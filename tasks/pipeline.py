@@ -1,6 +1,12 @@
 """The whole pipeline as plain functions: sync → extract → stage → quarantine → gate → compute →
 publish → run log → review pack, runnable without Prefect.
 
+A backfill spread over workers stages once (`stage_for_chunks`, which leaves a snapshot of the
+staged sources: tasks/snapshot.py) and each of its chunks is a `run` handed that snapshot: the
+chunk checks that it sees the same sources and settings, reads the staged rows instead of
+reading and validating the sources again, and goes through gate, compute, publish and run log as
+any run does.
+
 `run` is the one sequence of a run. Its steps come in a `Steps` value so an orchestrator can hand
 in wrapped versions of the same functions (flows/ makes each a Prefect task with retries) without
 writing the sequence again; a test or a benchmark calls `run` with the plain steps. Resources are
@@ -17,13 +23,22 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from schemas.config import Settings
+from schemas.config import Settings, SnapshotRef
 from schemas.sources import ENTITIES
 from tasks.credentials import resolve_url
 from tasks.errors import one_line
 from tasks.marts.build import build_marts
 from tasks.report import RunResult, headline
 from tasks.review import pack_path, write_pack
+from tasks.snapshot import (
+    SnapshotError,
+    UnreachableStore,
+    check_fingerprint,
+    location,
+    read_snapshot,
+    source_fingerprint,
+    write_snapshot,
+)
 from tasks.sources.registry import read_entity, sync_sources
 from tasks.staging.stage import GateError, Staged, check_gate, stage_sources
 from tasks.warehouse.connect import Warehouse
@@ -162,28 +177,32 @@ def new_run_id() -> str:
 
 def run(settings: Settings, start: dt.date, end: dt.date, *, warehouse: Warehouse, log: Log, run_id: str,
         flow: str = "refresh", full_refresh: bool = False, prepared: bool = False,
-        steps: Steps = STEPS) -> RunResult:
+        steps: Steps = STEPS, snapshot: SnapshotRef | None = None, review: bool = True) -> RunResult:
     """One pass over the sources for the as-of dates start … end. Never raises: a failure is a
     result with status `failed`, its reason in `message` and the error in `error`. Either way the
     run's quarantine and run_log row are written in the same transaction as its outcome (the
     publish, or `failed` in the ledger), so a run killed anywhere leaves the warehouse as it was.
     A completed run then writes the review pack as of `end`; the figures are published by then,
     so a pack that cannot be written is logged as an error and the run stays completed.
-    `prepared`: the caller has already migrated the warehouse."""
+    `prepared`: the caller has already migrated the warehouse. `snapshot`: the sources were synced
+    and staged by the backfill this run is a chunk of (`staged_from_snapshot`). `review=False`: no
+    review pack (a chunk's: its backfill writes one when every chunk has published)."""
     result = RunResult(run_id, flow, start, end)
     record = RunRecord(run_id, {}, at=dt.datetime.now(dt.UTC))
     wh = warehouse
-    log.info("%s %s: as of %s … %s, sources %s, warehouse %s", flow, run_id, start, end,
-             ", ".join(["files", *settings.sources.connectors()]), wh.url)
+    log.info("%s %s: as of %s … %s, sources %s%s, warehouse %s", flow, run_id, start, end,
+             ", ".join(["files", *settings.sources.connectors()]),
+             f" (staged by the backfill: snapshot {snapshot.fingerprint[:12]})" if snapshot else "", wh.url)
     try:
         if not prepared:
             steps.prepare_warehouse(wh, log)
-        steps.sync(settings, wh, full_refresh, log)
-        raw = steps.extract(settings, wh, log)
-        staged = steps.stage(raw, settings, log)
-        result.counts = {name: {k: int(v) for k, v in row.items()} for name, row in staged.counts.iterrows()}
-        result.quarantined_per_rule = staged.quarantined_per_rule.to_dict("records")
-        record.quarantine, record.entities = staged.quarantine, list(staged.counts.index)
+        if snapshot is None:
+            steps.sync(settings, wh, full_refresh, log)
+            raw = steps.extract(settings, wh, log)
+            staged = steps.stage(raw, settings, log)
+        else:
+            staged = staged_from_snapshot(settings, wh, snapshot, log, steps)
+        _note_staged(result, record, staged)
         steps.gate(staged, settings, wh, log)
         marts = steps.compute(staged.valid, settings, start, end, log)
         days = (end - start).days + 1
@@ -193,19 +212,106 @@ def run(settings: Settings, start: dt.date, end: dt.date, *, warehouse: Warehous
         result.headline = headline(marts["portfolio_daily"])
         result.status, result.message = "completed", message
     except Exception as exc:
-        result.message, result.error = one_line(exc), exc
-        log.error("%s %s failed: %s", flow, run_id, result.message)
-        record.log_row = _log_row(result, record.at, "failed", result.message)
-        try:
-            record_failed_run(wh, flow, start, end, record)
-        except Exception as again:  # the warehouse itself may be what failed: say so, keep the first error
-            log.error("run_log, quarantine and partition_runs could not be updated: %s", one_line(again))
-    if result.status == "completed":
+        _record_failure(result, record, wh, exc, log)
+    if result.status == "completed" and review:
         try:
             steps.review_pack(settings, wh, end, log)
         except Exception as exc:
             log.error("review pack as of %s not written: %s", end, one_line(exc))
     return result
+
+
+def _note_staged(result: RunResult, record: RunRecord, staged: Staged) -> None:
+    """What staging gave goes into the result and into the run's record (its quarantine)."""
+    result.counts = {name: {k: int(v) for k, v in row.items()} for name, row in staged.counts.iterrows()}
+    result.quarantined_per_rule = staged.quarantined_per_rule.to_dict("records")
+    record.quarantine, record.entities = staged.quarantine, list(staged.counts.index)
+
+
+def _record_failure(result: RunResult, record: RunRecord, wh: Warehouse, exc: Exception, log: Log) -> None:
+    """A failed run: its reason in the result, and in one transaction `failed` in the ledger for
+    the dates its flow has not published, its quarantine (if staging finished) and its run_log row."""
+    result.status = "failed"
+    result.message, result.error = one_line(exc), exc
+    log.error("%s %s failed: %s", result.flow, result.run_id, result.message)
+    record.log_row = _log_row(result, record.at, "failed", result.message)
+    try:
+        record_failed_run(wh, result.flow, result.start, result.end, record)
+    except Exception as again:  # the warehouse itself may be what failed: say so, keep the first error
+        log.error("run_log, quarantine and partition_runs could not be updated: %s", one_line(again))
+
+
+# --- a backfill over workers: stage once, every chunk reads the snapshot ------------------------
+
+def stage_for_chunks(settings: Settings, start: dt.date, end: dt.date, *, warehouse: Warehouse, log: Log,
+                     run_id: str, full_refresh: bool = False,
+                     steps: Steps = STEPS) -> tuple[RunResult, SnapshotRef | None]:
+    """What the parent of a backfill spread over workers does before it starts the chunks of
+    start … end: sync, extract, stage and gate once, then write the snapshot of the staged
+    sources to `settings.snapshot_dir` (tasks/snapshot.py). Returns the result and the snapshot
+    to hand each chunk (`run(..., snapshot=...)`).
+
+    Never raises: a failure (a bad snapshot_dir, a source, the gate, sources that changed while
+    they were staged) is a failed result, recorded as a failed run is (its run_log row, its
+    quarantine, `failed` in the ledger for the dates not published), and no snapshot: the chunks
+    must not start. A snapshot that cannot be written is only a warning: the snapshot handed on
+    is then missing, and each chunk stages the sources itself."""
+    result = RunResult(run_id, "backfill", start, end)
+    record = RunRecord(run_id, {}, at=dt.datetime.now(dt.UTC))
+    wh = warehouse
+    try:
+        where = location(settings.snapshot_dir)  # an unusable setting fails now, not after staging
+        steps.sync(settings, wh, full_refresh, log)
+        seen = source_fingerprint(settings, wh)
+        raw = steps.extract(settings, wh, log)
+        staged = steps.stage(raw, settings, log)
+        _note_staged(result, record, staged)
+        steps.gate(staged, settings, wh, log)
+        if source_fingerprint(settings, wh) != seen:
+            raise SnapshotError("the sources changed while the backfill staged them: nothing published; rerun the "
+                                "backfill")
+    except Exception as exc:
+        _record_failure(result, record, wh, exc, log)
+        return result, None
+    snapshot = SnapshotRef(location=where, fingerprint=seen)
+    try:
+        snapshot = write_snapshot(staged, where, seen)
+        log.info("snapshot %s of the staged sources written to %s: the chunks read it instead of the sources",
+                 seen[:12], snapshot.location)
+    except Exception as exc:
+        log.warning("snapshot %s not written to %s (%s): each chunk stages the sources itself", seen[:12], where,
+                    one_line(exc))
+    result.status, result.message = "staged", f"staged once for the chunks: snapshot {seen[:12]} in {where}"
+    return result, snapshot
+
+
+def staged_from_snapshot(settings: Settings, wh: Warehouse, snapshot: SnapshotRef, log: Log,
+                         steps: Steps = STEPS) -> Staged:
+    """A chunk's staged sources: the backfill's snapshot, once this run has checked that it sees
+    the sources and settings the snapshot was staged from (SnapshotError otherwise: a chunk never
+    publishes numbers staged from other sources). A snapshot that is missing or cannot be read
+    (a worker that does not reach snapshot_dir) is no error: the sources are staged here, without
+    syncing (the backfill did), and checked against the fingerprint again afterwards."""
+    check_fingerprint(source_fingerprint(settings, wh), snapshot.fingerprint)
+    try:
+        staged, why = read_snapshot(snapshot.location, snapshot.fingerprint), "not found"
+    except SnapshotError as exc:
+        if not isinstance(exc, UnreachableStore):
+            raise  # refused: never replaced by staging here, a damaged store should be seen
+        staged, why = None, f"not readable here ({one_line(exc)})"
+    except Exception as exc:  # I/O: permissions, network; staging here gives the same rows
+        staged, why = None, f"not readable here ({one_line(exc)})"
+    if staged is not None:
+        log.info("stage: staged sources read from snapshot %s in %s (%d entities, %d valid rows, %d quarantined); "
+                 "no source read or validated again", snapshot.fingerprint[:12], snapshot.location,
+                 len(staged.valid), int(staged.counts["valid"].sum()), len(staged.quarantine))
+        return staged
+    log.warning("snapshot %s %s in %s: staging the sources in this run instead", snapshot.fingerprint[:12], why,
+                snapshot.location)
+    raw = steps.extract(settings, wh, log)
+    staged = steps.stage(raw, settings, log)
+    check_fingerprint(source_fingerprint(settings, wh), snapshot.fingerprint)
+    return staged
 
 
 def _log_row(result: RunResult, started: dt.datetime, status: str, message: str) -> dict:

@@ -16,6 +16,8 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # offline: t
 os.environ.setdefault("DO_NOT_TRACK", "1")
 # every run writes a review pack: the tests' go to a folder of their own, not the checkout
 os.environ.setdefault("OPSMETRICS_REPORTS_DIR", tempfile.mkdtemp(prefix="opsmetrics-reports-"))
+# and a backfill's snapshots of staged sources (tasks/snapshot.py) to one too
+os.environ.setdefault("OPSMETRICS_SNAPSHOT_DIR", tempfile.mkdtemp(prefix="opsmetrics-snapshots-"))
 
 
 def pytest_configure(config: pytest.Config) -> None:

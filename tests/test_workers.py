@@ -1,8 +1,11 @@
 """The backfill deployment on a real Prefect server with two process workers, triggered through
-the API exactly as the UI's custom run form does: every date published once, both workers used."""
+the API exactly as the UI's custom run form does: every date published once, both workers used,
+the sources staged once by the parent and read from its snapshot by every chunk, progress shown
+while the chunks run."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 
 import pandas as pd
@@ -28,7 +31,7 @@ def test_backfill_deployment_spreads_chunks_over_both_workers(stack, tmp_path):
     start = END - dt.timedelta(days=19)
     run_id = stack.run_deployment("backfill/backfill", {
         "start_date": start.isoformat(), "end_date": END.isoformat(), "chunk_days": 5,
-        "options": {"source_dir": str(tmp_path / "drop"), "warehouse": url}})
+        "options": {"source_dir": str(tmp_path / "drop"), "warehouse": url, "snapshot_dir": str(tmp_path / "snaps")}})
     run = stack.wait(run_id)
     assert run["state"]["type"] == "COMPLETED", f"{run['state']}; logs in {stack.home}"
     engine = sa.create_engine(url)
@@ -39,6 +42,64 @@ def test_backfill_deployment_spreads_chunks_over_both_workers(stack, tmp_path):
     assert set(ledger["worker"]) == {"w1", "w2"}, "both workers should have taken chunks"
     assert len(ledger["run_id"].unique()) == 4  # four chunks of five dates, each its own flow run
     assert len(portfolio) == 20 and portfolio["as_of_date"].is_unique
+
+    # staged once: the parent wrote the snapshot, every chunk read it (and none staged), then it was removed
+    parent_log = logs(stack, [run_id])
+    assert any("snapshot" in m and "written to" in m for m in parent_log), parent_log
+    for chunk in ledger["run_id"].unique():
+        chunk_log = logs(stack, [chunk])
+        assert any("staged sources read from snapshot" in m for m in chunk_log), chunk_log
+        assert not any(m.startswith(("stage leads:", "extract leads:")) for m in chunk_log), chunk_log
+    assert list((tmp_path / "snaps").iterdir()) == []  # removed at the end
+    # one review pack, as of the last date, written by the parent once every chunk had published
+    assert any(m.startswith(f"review pack as of {END}: ") for m in parent_log), parent_log
+    assert {a["key"] for a in artifacts(stack, run_id, "table")} == {"opsmetrics-backfill-dates",
+                                                                     "opsmetrics-headline-changes"}
+    assert not any(m.startswith("review pack") for chunk in ledger["run_id"].unique() for m in logs(stack, [chunk]))
+
+    # progress while the chunks run: a line per chunk, the progress artifact at 100 %, the date grid
+    lines = [m for m in parent_log if m.startswith("chunk ")]
+    assert len(lines) == 4 and all(": Completed, flow run " in m and " on worker w" in m for m in lines), lines
+    progress = artifacts(stack, run_id, "progress")
+    assert [a["data"] for a in progress] == [100.0], progress
+    assert progress[0]["description"].startswith("4 of 4 chunks ended (20 of 20 dates)")
+    (grid,) = [a for a in artifacts(stack, run_id, "table") if a["key"] == "opsmetrics-backfill-dates"]
+    rows = json.loads(grid["data"]) if isinstance(grid["data"], str) else grid["data"]
+    assert [r["as_of_date"] for r in rows] == [str(start + dt.timedelta(days=i)) for i in range(20)]
+    assert {r["state"] for r in rows} == {"Completed"} and {r["worker"] for r in rows} == {"worker w1", "worker w2"}
+    assert rows[0]["chunk"] == f"1/4 ({start} … {start + dt.timedelta(days=4)})"
+    assert grid["description"].endswith("to rerun with only_failed: none")
+    (rerun,) = [a for a in artifacts(stack, run_id, "markdown") if a["key"] == "opsmetrics-backfill-rerun"]
+    assert rerun["data"] == "Dates to rerun with `only_failed`: none"
+
+
+def test_a_chunk_handed_a_snapshot_of_other_sources_fails_without_publishing(stack, tmp_path):
+    """A chunk recomputes the fingerprint from the sources it sees; one that differs from the
+    parent's (here: made up) fails with a one-line reason, and nothing is published."""
+    generate(tmp_path / "drop", scale=0.01, seed=5, end_date=END)
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    run_id = stack.run_deployment("backfill_chunk/backfill-chunk", {
+        "start_date": "2026-02-27", "end_date": END.isoformat(),
+        "options": {"source_dir": str(tmp_path / "drop"), "warehouse": url},
+        "snapshot": {"location": str(tmp_path / "snaps"), "fingerprint": "0" * 64}})
+    run = stack.wait(run_id)
+    assert run["state"]["type"] == "FAILED", run["state"]
+    assert "not those the backfill staged (fingerprint 000000000000): nothing published" in run["state"]["message"]
+    engine = sa.create_engine(url)
+    assert pd.read_sql("SELECT count(*) n FROM portfolio_daily", engine).n[0] == 0
+    log = pd.read_sql("SELECT status, message FROM run_log", engine)
+    engine.dispose()
+    assert log["status"].tolist() == ["failed"] and log["message"][0].startswith("snapshot: the sources or staging")
+
+
+def logs(stack, flow_run_ids: list[str]) -> list[str]:
+    body = {"logs": {"flow_run_id": {"any_": flow_run_ids}}, "sort": "TIMESTAMP_ASC", "limit": 200}
+    return [r["message"] for r in requests.post(f"{stack.api}/logs/filter", json=body, timeout=10).json()]
+
+
+def artifacts(stack, flow_run_id: str, kind: str) -> list[dict]:
+    body = {"artifacts": {"flow_run_id": {"any_": [flow_run_id]}, "type": {"any_": [kind]}}}
+    return requests.post(f"{stack.api}/artifacts/filter", json=body, timeout=10).json()
 
 
 def test_the_nightly_cron_schedule_really_creates_runs(stack):
