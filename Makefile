@@ -7,7 +7,7 @@ UV_VERSION := 0.13.8
 STAMP  := $(VENV)/.installed
 PYTEST_FAST := -m "not slow and not reliability"
 
-.PHONY: install demo test test-all test-slow reliability lint lock pg browser server deploy worker clean
+.PHONY: install demo test test-all test-slow reliability lint lock pg browser server deploy worker clean bench
 
 install: $(STAMP)
 
@@ -47,6 +47,14 @@ test-slow: install pg
 
 test-all: install pg browser
 	$(BIN)/python -m pytest -q -m "not reliability"
+
+# Benchmarks (not part of `make test`): scales 1 and 10 generated once into .bench/, then the read
+# floor, one date with and without Prefect split by stage, a 365-date backfill in-process and over
+# two process workers, publish throughput against to_sql, fixed costs; writes BENCHMARKS.md (~1 h).
+# Options through BENCH_ARGS, e.g. make bench BENCH_ARGS="--scales 1 --skip-workers".
+BENCH_ARGS ?=
+bench: install pg
+	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
 
 # ruff, and import-linter's contracts (pyproject.toml): the layers, Prefect only in flows/, no cycle
 lint: install
