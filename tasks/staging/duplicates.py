@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+import numpy as np
 import pandas as pd
 
 from schemas.columns import Entity
@@ -17,18 +18,21 @@ from tasks.staging.parse import ROW
 
 
 class Resolved(NamedTuple):
-    rows: pd.DataFrame  # one row per key
+    standing: np.ndarray  # the rows still standing: one per key
     breaks: pd.DataFrame  # __row__, rule, detail of the conflicting rows
     collapsed: int  # identical copies removed
     superseded: int  # older versions removed
 
 
-def resolve_duplicates(rows: pd.DataFrame, entity: Entity) -> Resolved:
+def resolve_duplicates(rows: pd.DataFrame, standing: np.ndarray, entity: Entity) -> Resolved:
+    """Among the rows of `rows` still `standing` (a boolean array), one per key: the mask narrowed."""
     key = list(entity.key)
     # Only rows whose key occurs more than once can be copies, superseded or in conflict: find them
     # with one hash of the key columns, and compare whole rows among those few only (hashing every
     # column of millions of rows was most of staging's time).
-    shared = rows[rows.duplicated(subset=key, keep=False)]
+    at = np.flatnonzero(standing)
+    repeated = rows[key].iloc[at].duplicated(keep=False).to_numpy()
+    shared = rows[[ROW, *entity.names]].iloc[at[repeated]]
     copies = shared.duplicated(subset=entity.names, keep="first")
     shared = shared[~copies]
     groups = [shared[k] for k in key]
@@ -47,4 +51,6 @@ def resolve_duplicates(rows: pd.DataFrame, entity: Entity) -> Resolved:
     breaks = pd.DataFrame({ROW: clashing[ROW].to_numpy(), "rule": DUPLICATE_KEY,
                            "detail": [f"{n} {why}" for n in sizes]})
     dropped = copies.index[copies].union(shared.index[superseded | conflict])
-    return Resolved(rows.drop(index=dropped), breaks, int(copies.sum()), int(superseded.sum()))
+    standing = standing.copy()
+    standing[rows.index.get_indexer(dropped)] = False
+    return Resolved(standing, breaks, int(copies.sum()), int(superseded.sum()))

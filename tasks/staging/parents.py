@@ -2,6 +2,7 @@
 entries take their hourly rate from the valid rows of the rate card (a parent of sorts)."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from schemas.columns import Entity
@@ -10,37 +11,43 @@ from schemas.sources import ENTITIES
 from tasks.staging.parse import ROW
 
 
-def check_parents(rows: pd.DataFrame, entity: Entity, valid: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Rows with every hard parent valid, and the breaks of the others (first missing parent wins)."""
+def check_parents(rows: pd.DataFrame, standing: np.ndarray, entity: Entity,
+                  valid: dict[str, pd.DataFrame]) -> tuple[np.ndarray, pd.DataFrame]:
+    """Of the rows still `standing`, those with every hard parent valid (the mask narrowed), and
+    the breaks of the others (first missing parent wins)."""
     breaks = []
     for parent in entity.hard_parents:
         (parent_key,) = ENTITIES[parent.entity].key
-        keys = valid[parent.entity][parent_key]
-        orphan = ~rows[parent.column].isin(keys)
-        hit = rows[orphan]
-        breaks.append(pd.DataFrame({ROW: hit[ROW].to_numpy(), "rule": parent_rule(parent.column),
+        orphan = standing & ~rows[parent.column].isin(valid[parent.entity][parent_key]).to_numpy()
+        breaks.append(pd.DataFrame({ROW: rows[ROW].to_numpy()[orphan], "rule": parent_rule(parent.column),
                                     "detail": [f"{parent.column} {v!r} is not a valid row of {parent.entity}"
-                                               for v in hit[parent.column]]}))
-        rows = rows[~orphan]
-    return rows, _concat(breaks)
+                                               for v in rows[parent.column][orphan]]}))
+        standing = standing & ~orphan
+    return standing, _concat(breaks)
 
 
-def attach_rates(entries: pd.DataFrame, rate_card: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Give each entry `rate`: the hourly_cost of its role with the latest valid_from ≤ work_date."""
-    if entries.empty:  # nothing to rate; merge_asof fails on two empty text (Arrow) `by` columns
-        return entries.assign(rate=pd.Series(dtype="float64", index=entries.index)), _concat([])
-    card = rate_card[["role", "valid_from", "hourly_cost"]].sort_values("valid_from")
-    ordered = entries.sort_values("work_date")
-    joined = pd.merge_asof(ordered, card.astype({"valid_from": ordered["work_date"].dtype}), left_on="work_date",
-                           right_on="valid_from", by="role", direction="backward")
-    joined = joined.drop(columns="valid_from").rename(columns={"hourly_cost": "rate"})
-    joined = joined.sort_values(ROW).reset_index(drop=True)
-    missing = joined["rate"].isna()
-    hit = joined[missing]
+def attach_rates(entries: pd.DataFrame, standing: np.ndarray,
+                 rate_card: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+    """Each entry's `rate`: the hourly_cost of its role with the latest valid_from ≤ work_date,
+    for the entries still `standing` (NaN for the others); the mask narrowed to the rated ones,
+    and the breaks of the entries without a rate.
+
+    Only the entries' position, work_date and role go through the sort and the as-of join."""
+    rate = np.full(len(entries), np.nan)
+    at = np.flatnonzero(standing)
+    if len(at):  # merge_asof fails on two empty text (Arrow) `by` columns
+        card = rate_card[["role", "valid_from", "hourly_cost"]].sort_values("valid_from")
+        probe = pd.DataFrame({"at": at, "work_date": entries["work_date"].to_numpy()[at],
+                              "role": entries["role"].iloc[at].array}).sort_values("work_date", kind="stable")
+        joined = pd.merge_asof(probe, card.astype({"valid_from": probe["work_date"].dtype}), left_on="work_date",
+                               right_on="valid_from", by="role", direction="backward")
+        rate[joined["at"].to_numpy()] = joined["hourly_cost"].to_numpy(dtype="float64", na_value=np.nan)
+    unrated = standing & np.isnan(rate)
+    hit = entries[unrated]
     breaks = pd.DataFrame({ROW: hit[ROW].to_numpy(), "rule": NO_RATE,
                            "detail": [f"no rate_card row for role {r!r} valid on {d:%Y-%m-%d}"
                                       for r, d in zip(hit["role"], hit["work_date"], strict=True)]})
-    return joined[~missing], breaks
+    return rate, standing & ~unrated, breaks
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:

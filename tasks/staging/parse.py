@@ -37,8 +37,16 @@ _FALSE = ["false", "0", "no"]
 
 def normalise_text(text: pa.Array) -> pa.Array:
     """Trim (Unicode white space, as str.strip); empty or white space only = missing."""
+    lengths = pc.binary_length(text)
     trimmed = pc.utf8_trim_whitespace(text)
-    return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, trimmed.type), trimmed)
+    # most columns need neither: then the source's own buffers are kept, not a copy of them (the
+    # text columns of time_entries are hundreds of MB at scale 10)
+    if pc.all(pc.equal(pc.binary_length(trimmed), lengths)).as_py() is not False:
+        trimmed = text
+    empty = pc.equal(pc.binary_length(trimmed), 0)
+    if not pc.any(empty).as_py():
+        return trimmed
+    return pc.if_else(empty, pa.scalar(None, trimmed.type), trimmed)
 
 
 def _matching(text: pa.Array, pattern: re.Pattern) -> pa.Array:
@@ -116,9 +124,9 @@ def parse_entity(raw: pd.DataFrame, entity: Entity) -> pd.DataFrame:
         # walk the values one by one)
         text = normalise_text(pa.array(raw[col.name].array) if col.name in raw else pa.nulls(len(raw), pa.string()))
         if col.kind is Kind.ENUM:
-            out[col.name] = _str(pc.utf8_lower(text))
+            out[col.name] = _str(_same_or(text, pc.utf8_lower(text)))
         elif col.kind is Kind.CURRENCY:
-            out[col.name] = _str(pc.utf8_upper(text))
+            out[col.name] = _str(_same_or(text, pc.utf8_upper(text)))
         elif col.kind is Kind.TEXT:
             out[col.name] = _str(text)
         else:
@@ -129,6 +137,11 @@ def parse_entity(raw: pd.DataFrame, entity: Entity) -> pd.DataFrame:
         if col.default is not None:
             out[col.name] = out[col.name].fillna(col.default)
     return pd.DataFrame(out)
+
+
+def _same_or(text: pa.Array, changed: pa.Array) -> pa.Array:
+    """`text` itself (the source's buffers) when `changed` holds the same values, else `changed`."""
+    return text if pc.all(pc.equal(text, changed)).as_py() is not False else changed
 
 
 def _str(values: pa.Array) -> pd.Series:
