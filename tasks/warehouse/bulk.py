@@ -36,6 +36,7 @@ from psycopg.adapt import PyFormat, Transformer
 from sqlalchemy.engine.processors import to_float
 
 SQLITE_PARAMS = 999  # SQLite's historical bound on parameters per statement: safe on every build
+SQLITE_BATCH = 50_000  # rows made Python values at once for SQLite: bounds the memory they take
 COPY_BATCH = 100_000  # rows per chunk sent to COPY: bounds the bytes held in memory at once
 CSV = pa_csv.WriteOptions(include_header=False)  # strings always quoted: "" is '' and nothing is NULL
 
@@ -129,26 +130,46 @@ def sqlite_values(series: pd.Series, sql_type: sa.types.TypeEngine, dialect: sa.
 def sqlite_insert(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> None:
     """INSERT … VALUES of many rows per statement through sqlite3's executemany. One statement per
     row costs SQLite a cursor open and a descent of the primary key per row: several rows per
-    statement halve the time (effort_weekly, 500k rows: ~1.0 s against ~2.1 s of CPU)."""
+    statement halve the time (effort_weekly, 500k rows: ~1.0 s against ~2.1 s of CPU).
+
+    The Python values are made SQLITE_BATCH rows at a time: a whole table of them (project_daily
+    of a 365-date backfill at scale 10, 65 million values, each a Python object) took 3 GB. Rows go
+    in the order of the primary key: project_daily comes by project, then date, and inserted so
+    its key's B-tree took a page from anywhere for each row, far more pages than SQLite's cache
+    holds (2.2 million rows: 39 s, most of it writing and reading pages; in order: see BENCHMARKS.md)."""
     rows, width = frame.shape
-    grid = np.empty((rows, width), dtype=object)
-    for i, name in enumerate(frame.columns):
-        grid[:, i] = sqlite_values(frame[name], table.c[name].type, conn.dialect)
     per = max(1, SQLITE_PARAMS // width)
-    full = rows // per * per
+    batch = per * max(1, SQLITE_BATCH // per)  # whole statements, but the last of the last batch
     insert = f"INSERT INTO {table_name(conn, table)} ({column_names(conn, frame)}) VALUES "
     one = "(" + ", ".join(["?"] * width) + ")"
     cursor = conn.connection.driver_connection.cursor()  # sqlite3's own: the transaction SQLAlchemy began
+    order = key_order(frame, [c.name for c in table.primary_key.columns])
     try:
-        if full:
-            cursor.executemany(insert + ", ".join([one] * per), grid[:full].reshape(-1, per * width).tolist())
-        if full < rows:
-            cursor.execute(insert + ", ".join([one] * (rows - full)), grid[full:].ravel().tolist())
+        for start in range(0, rows, batch):
+            part = frame.iloc[start:start + batch] if order is None else frame.take(order[start:start + batch])
+            grid = np.empty((len(part), width), dtype=object)
+            for i, name in enumerate(frame.columns):
+                grid[:, i] = sqlite_values(part[name], table.c[name].type, conn.dialect)
+            full = len(part) // per * per
+            if full:
+                cursor.executemany(insert + ", ".join([one] * per), grid[:full].reshape(-1, per * width).tolist())
+            if full < len(part):
+                cursor.execute(insert + ", ".join([one] * (len(part) - full)), grid[full:].ravel().tolist())
     except conn.dialect.loaded_dbapi.Error as exc:
         # SQLAlchemy's exception classes, as its own insert raised: callers catch IntegrityError
         raise sa.exc.DBAPIError.instance(insert, None, exc, conn.dialect.loaded_dbapi.Error) from exc
     finally:
         cursor.close()
+
+
+def key_order(frame: pd.DataFrame, key: list[str]) -> np.ndarray | None:
+    """The positions of the rows in the order of `key` (ascending, as the primary key's index
+    holds them); None when they already are in that order (or have no key)."""
+    if not key or len(frame) < 2:
+        return None
+    codes = [pd.factorize(frame[k], sort=True, use_na_sentinel=True)[0] for k in reversed(key)]
+    order = np.lexsort(codes)  # the last array given is the first key
+    return None if (order[1:] > order[:-1]).all() else order
 
 
 # --- PostgreSQL -------------------------------------------------------------------------------

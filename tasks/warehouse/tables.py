@@ -24,8 +24,8 @@ metadata = sa.MetaData()
 def _table(t: Table) -> sa.Table:
     cols = [sa.Column(c.name, SQL_TYPES[c.type], primary_key=c.name in t.key, nullable=c.name not in t.key,
                       comment=c.comment) for c in t.columns]
-    indexes = [sa.Index(f"ix_{t.name}_as_of_date", "as_of_date")] if t.as_of and len(t.key) > 1 else []
-    return sa.Table(t.name, metadata, *cols, *indexes, comment=t.doc)
+    # no index of its own on as_of_date: the primary key starts with it (migration 0007)
+    return sa.Table(t.name, metadata, *cols, comment=t.doc)
 
 
 TABLES: dict[str, sa.Table] = {name: _table(t) for name, t in {**MARTS, **OPERATIONAL, **DOCUMENTATION}.items()}

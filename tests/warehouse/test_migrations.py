@@ -14,7 +14,7 @@ from tasks.warehouse.connect import Warehouse
 from tasks.warehouse.migrate import current_revision, prepare, upgrade
 from tasks.warehouse.tables import metadata
 
-HEAD = "0006"
+HEAD = "0007"
 
 
 def test_migrations_create_exactly_the_declared_tables(warehouse: Warehouse):
@@ -87,3 +87,22 @@ def test_a_warehouse_at_0004_gets_the_feedback_columns_and_campaign_daily_keepin
     documented = set(zip(dictionary["table_name"], dictionary["column_name"], strict=True))
     assert {("campaign_daily", "return_on_spend_90d"), ("portfolio_daily", "nps_90d"),
             ("project_daily", "nps_180d")} <= documented
+
+
+def test_a_date_filter_uses_the_primary_key_without_an_index_of_its_own(warehouse: Warehouse):
+    """0007 dropped ix_<table>_as_of_date: the primary key (as_of_date, project_id) serves the
+    publish's DELETE of a run's dates and a BI tool's filter, so neither scans the table."""
+    prepare(warehouse)
+    with warehouse.engine.begin() as conn:
+        indexes = [i["name"] for i in sa.inspect(conn).get_indexes("project_daily", schema=warehouse.schema)]
+        assert "ix_project_daily_as_of_date" not in indexes
+        table = warehouse.qualified("project_daily")
+        if warehouse.is_postgres:  # a scan is the cheapest plan of an empty table: forbid it
+            conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            plan = " ".join(r[0] for r in conn.exec_driver_sql(
+                f"EXPLAIN SELECT * FROM {table} WHERE as_of_date BETWEEN '2026-01-01' AND '2026-01-31'"))
+            assert "project_daily_pkey" in plan, plan
+        else:
+            plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql(
+                f"EXPLAIN QUERY PLAN SELECT * FROM {table} WHERE as_of_date BETWEEN '2026-01-01' AND '2026-01-31'"))
+            assert "USING INDEX sqlite_autoindex_project_daily_1 (as_of_date>? AND as_of_date<?)" in plan, plan

@@ -116,11 +116,14 @@ def kinds_frame(columns: dict, rows: int) -> pd.DataFrame:
 
 # --- SQLite -----------------------------------------------------------------------------------
 
-def sqlite_dump(path, table: str) -> list[tuple]:
-    """Every stored value with its storage class, in rowid order, as repr (exact digits, -0.0)."""
+def sqlite_dump(path, table: str, by_rowid: bool = True) -> list[tuple]:
+    """Every stored value with its storage class, as repr (exact digits, -0.0): with the rowid in
+    rowid order, or (`by_rowid=False`) without it, sorted (rows may go in in another order)."""
     with sqlite3.connect(path) as con:
         cols = [r[1] for r in con.execute(f'PRAGMA table_info("{table}")')]
         select = ", ".join(f'"{c}", typeof("{c}")' for c in cols)
+        if not by_rowid:
+            return sorted(tuple(map(repr, row)) for row in con.execute(f'SELECT {select} FROM "{table}"'))
         return [tuple(map(repr, row)) for row in con.execute(f'SELECT rowid, {select} FROM "{table}" ORDER BY rowid')]
 
 
@@ -186,9 +189,34 @@ def test_sqlite_marts_and_quarantine_as_before(tmp_path, marts):
         old_insert(conn, q, quarantine_frame().assign(run_id="r1", quarantined_at=at)[[c.name for c in q.columns]])
     publish_marts(new, marts, dt.date(2026, 3, 1), dt.date(2026, 3, 3))
     replace_quarantine(new, "r1", quarantine_frame(), ["leads", "deals"], at)
-    for name in [*marts, "quarantine"]:
-        assert sqlite_dump(tmp_path / "new.db", name) == sqlite_dump(tmp_path / "old.db", name), name
+    for name in [*marts, "quarantine"]:  # the same rows (in key order now: see the test below)
+        assert sqlite_dump(tmp_path / "new.db", name, False) == sqlite_dump(tmp_path / "old.db", name, False), name
     assert len(sqlite_dump(tmp_path / "new.db", "effort_weekly")) == len(marts["effort_weekly"]) > 0
+
+
+def test_sqlite_rows_go_in_in_the_order_of_the_primary_key(wh):
+    """project_daily comes by project, then date; inserted in that order its key's index was
+    filled page by random page (most of a 365-date publish). Rows go in by (as_of_date, project_id)."""
+    table = TABLES["project_daily"]
+    dates = [dt.date(2026, 3, 1), dt.date(2026, 3, 2)]
+    frame = pd.DataFrame({c.name: pd.Series([None] * 4, dtype=object) for c in table.columns})
+    frame["as_of_date"] = dates * 2  # P2's dates, then P1's: (P2, 1st) (P2, 2nd) (P1, 1st) (P1, 2nd)
+    frame["project_id"] = ["P2", "P2", "P1", "P1"]
+    frame["contract_value"] = [1.0, 2.0, 3.0, 4.0]
+    with wh.begin() as conn:
+        insert_frame(conn, table, frame)
+        got = conn.execute(sa.text(f"SELECT as_of_date, project_id, contract_value FROM "
+                                   f"{wh.qualified('project_daily')} ORDER BY rowid")).fetchall()
+    # key order: (1st, P1) = row 3, (1st, P2) = row 1, (2nd, P1) = row 4, (2nd, P2) = row 2
+    assert got == [("2026-03-01", "P1", 3.0), ("2026-03-01", "P2", 1.0), ("2026-03-02", "P1", 4.0),
+                   ("2026-03-02", "P2", 2.0)]
+
+
+def test_key_order_is_none_when_the_rows_are_already_in_order():
+    frame = pd.DataFrame({"d": [dt.date(2026, 3, 1), dt.date(2026, 3, 1), dt.date(2026, 3, 2)],
+                          "k": ["a", "b", "a"]})
+    assert bulk.key_order(frame, ["d", "k"]) is None
+    assert bulk.key_order(frame, ["k", "d"]).tolist() == [0, 2, 1]  # (a,1st) (a,2nd) (b,1st)
 
 
 def test_a_constraint_broken_on_sqlite_raises_sqlalchemys_integrity_error(wh):
