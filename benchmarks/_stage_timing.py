@@ -33,7 +33,7 @@ STAGES: dict[str, tuple[str, ...]] = {
     "validate": ("tasks.staging.validate:find_rule_breaks",),
     "duplicates_parents": ("tasks.staging.duplicates:resolve_duplicates", "tasks.staging.parents:check_parents",
                            "tasks.staging.parents:attach_rates"),
-    "compute": ("tasks.marts.build:build_marts",),
+    "compute": ("tasks.marts.build:build_marts", "tasks.marts.build:marts_of"),
     "publish": ("tasks.warehouse.publish:publish_marts",),
 }
 PACKAGES = ("tasks", "flows", "opsmetrics", "schemas")
@@ -51,11 +51,17 @@ def _wrap(stage: str, fn: Callable) -> Callable:
         if getattr(_local, stage, False):  # nested in a call of the same stage: counted by the outer one
             return fn(*args, **kwargs)
         setattr(_local, stage, True)
+        outer = getattr(_local, "inner", None)  # time of other stages run inside this call
+        _local.inner = 0.0
         t = time.perf_counter()
         try:
             return fn(*args, **kwargs)
         finally:
-            spent = time.perf_counter() - t
+            elapsed = time.perf_counter() - t
+            # a stage's own time: a long backfill computes its slices inside publish (MartSlices),
+            # which counts them as compute, not twice
+            spent = elapsed - _local.inner
+            _local.inner = None if outer is None else outer + elapsed
             setattr(_local, stage, False)
             with _lock:
                 total = _totals.setdefault(stage, [0.0, 0, spent])

@@ -27,7 +27,8 @@ from schemas.config import Settings, SnapshotRef
 from schemas.sources import ENTITIES
 from tasks.credentials import resolve_url
 from tasks.errors import one_line
-from tasks.marts.build import build_marts
+from tasks.marts.build import SLICE_DAYS, MartSlices, build_marts
+from tasks.marts.facts import build_facts
 from tasks.report import RunResult, headline
 from tasks.review import pack_path, write_pack
 from tasks.snapshot import (
@@ -48,6 +49,7 @@ from tasks.warehouse.publish import RunRecord, publish_marts, record_failed_run
 from tasks.warehouse.status import last_completed_run
 
 Log = logging.Logger | logging.LoggerAdapter
+Marts = dict[str, pd.DataFrame] | MartSlices  # what compute hands publish
 MAX_CATCH_UP = 31  # nights the nightly run catches up at most; after a longer outage, a backfill's job
 
 
@@ -117,16 +119,24 @@ def check_shrink(read: dict[str, int], last: tuple[str, dict[str, int]] | None, 
 
 
 def compute(valid: dict[str, pd.DataFrame], settings: Settings, start: dt.date, end: dt.date,
-            log: Log) -> dict[str, pd.DataFrame]:
+            log: Log) -> Marts:
+    """The tables of start … end; a range longer than SLICE_DAYS as MartSlices, whose slices are
+    computed one at a time as publish writes them (memory of one slice, not of the range)."""
+    if (end - start).days + 1 > SLICE_DAYS:
+        marts = MartSlices(build_facts(valid, settings.business_timezone), start, end)
+        log.info("compute: %d slices of at most %d dates, each computed as it is published",
+                 len(marts.ranges), SLICE_DAYS)
+        return marts
     marts = build_marts(valid, settings.business_timezone, start, end)
     for name, frame in marts.items():
         log.info("compute %s: %d rows", name, len(frame))
     return marts
 
 
-def publish(wh: Warehouse, marts: dict[str, pd.DataFrame], start: dt.date, end: dt.date, run: tuple[str, str],
+def publish(wh: Warehouse, marts: Marts, start: dt.date, end: dt.date, run: tuple[str, str],
             record: RunRecord, log: Log) -> dict[str, int]:
-    """Every table, the ledger, the quarantine and the run_log row, in one transaction."""
+    """Every table, the ledger, the quarantine and the run_log row, in one transaction (the
+    slices of a long range too: tasks/warehouse/publish.py)."""
     written = publish_marts(wh, marts, start, end, run, record)
     log.info("publish: %s; quarantine: %d rows", ", ".join(f"{k} {v}" for k, v in written.items()),
              len(record.quarantine) if record.quarantine is not None else 0)
@@ -150,7 +160,7 @@ class Steps:
     extract: Callable[..., dict[str, pd.DataFrame]] = extract
     stage: Callable[..., Staged] = stage
     gate: Callable[..., None] = gate
-    compute: Callable[..., dict[str, pd.DataFrame]] = compute
+    compute: Callable[..., Marts] = compute
     publish: Callable[..., dict[str, int]] = publish
     review_pack: Callable[..., str] = review_pack
 
@@ -210,7 +220,7 @@ def run(settings: Settings, start: dt.date, end: dt.date, *, warehouse: Warehous
         message = f"published {days} as-of date{'s' if days > 1 else ''} {start} … {end}"
         record.log_row = _log_row(result, record.at, "completed", message)
         result.written = steps.publish(wh, marts, start, end, (flow, run_id), record, log)
-        result.headline = headline(marts["portfolio_daily"])
+        result.headline = headline(marts.portfolio if isinstance(marts, MartSlices) else marts["portfolio_daily"])
         result.status, result.message = "completed", message
     except Exception as exc:
         _record_failure(result, record, wh, exc, log)

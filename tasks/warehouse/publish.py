@@ -26,30 +26,38 @@ from tasks.warehouse.connect import Warehouse
 from tasks.warehouse.ledger import mark_failed, mark_published
 from tasks.warehouse.tables import TABLES
 
+Slice = tuple[dt.date, dt.date, dict[str, pd.DataFrame]]  # a slice's first and last date, its tables
 RESTATED = "portfolio_daily"  # the table whose changed figures are restatements
 
 
-def publish_marts(wh: Warehouse, marts: dict[str, pd.DataFrame], start: dt.date, end: dt.date,
+def publish_marts(wh: Warehouse, marts: dict[str, pd.DataFrame] | Iterable[Slice], start: dt.date, end: dt.date,
                   run: tuple[str, str] | None = None, record: RunRecord | None = None) -> dict[str, int]:
     """Replace the dates start … end of every as-of table (and all of effort_weekly) in one
     transaction; with `run` (flow, run id) the ledger marks those dates published in it too, and
-    with `record` the run's quarantine and run_log row are written in it as well."""
-    written = {}
+    with `record` the run's quarantine and run_log row are written in it as well.
+
+    `marts` is the tables of start … end, or slices of them as (slice start, slice end, tables)
+    (tasks/marts/build.py MartSlices, computed as they are iterated): each slice replaces its
+    dates, all in the one transaction, so a reader still sees the old tables or the new ones."""
+    written: dict[str, int] = {}
+    parts = [(start, end, marts)] if isinstance(marts, dict) else marts
     with wh.begin() as conn:
         if wh.is_postgres:
             # one publish at a time: under READ COMMITTED a concurrent run's DELETE would not see
             # this run's new rows, and its INSERT would then fail on the primary key
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('opsmetrics-publish'))"))
-        for name, frame in marts.items():
-            table = TABLES[name]
-            frame = frame[MARTS[name].names]
-            if name == RESTATED and run:
-                written["restatements"] = record_restatements(conn, frame, start, end, run[1])
-            # a whole table goes without WHERE: SQLite then empties it at once instead of row by row
-            conn.execute(table.delete().where(table.c.as_of_date.between(start, end)) if MARTS[name].as_of
-                         else table.delete())
-            insert_frame(conn, table, frame)
-            written[name] = len(frame)
+        for first, last, tables in parts:
+            for name, frame in tables.items():
+                table = TABLES[name]
+                frame = frame[MARTS[name].names]
+                if name == RESTATED and run:
+                    written["restatements"] = written.get("restatements", 0) + record_restatements(
+                        conn, frame, first, last, run[1])
+                # a whole table goes without WHERE: SQLite then empties it at once instead of row by row
+                conn.execute(table.delete().where(table.c.as_of_date.between(first, last)) if MARTS[name].as_of
+                             else table.delete())
+                insert_frame(conn, table, frame)
+                written[name] = written.get(name, 0) + len(frame)
         if run:
             mark_published(conn, *run, start, end)
         if record:
