@@ -50,7 +50,7 @@ test-all: install pg browser
 
 # Benchmarks (not part of `make test`): scales 1 and 10 generated once into .bench/, then the read
 # floor, one date with and without Prefect split by stage, a 365-date backfill in-process and over
-# two process workers, publish throughput against to_sql, fixed costs; writes BENCHMARKS.md (~1 h).
+# two process workers, publish throughput against to_sql, fixed costs; writes BENCHMARKS.md (~30 min).
 # Options through BENCH_ARGS, e.g. make bench BENCH_ARGS="--scales 1 --skip-workers".
 BENCH_ARGS ?=
 bench: install pg
