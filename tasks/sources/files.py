@@ -93,6 +93,8 @@ def _read_csv_arrow(path: Path, data: bytes, entity: Entity) -> pd.DataFrame | N
     only then (two threads gained nothing measurable on this 2-core machine)."""
     if not data.endswith(b"\n") or b"\n\n" in data or b"\n\r\n" in data or data.count(b"\r") != data.count(b"\r\n"):
         return None
+    if not _is_utf8(data):  # Arrow checks only the columns it keeps: a bad byte elsewhere passed unseen
+        return None
     skip = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
     first = data[skip:data.index(b"\n")].removesuffix(b"\r")
     if not first or first.count(b'"') % 2:
@@ -134,6 +136,17 @@ def _read_csv_arrow(path: Path, data: bytes, entity: Entity) -> pd.DataFrame | N
                          index=pd.RangeIndex(table.num_rows))
     frame.attrs[ORIGIN] = Origin(positions, misshapen)
     return frame
+
+
+def _is_utf8(data: bytes) -> bool:
+    """Whether all of `data` is UTF-8 text: Arrow validates it in place, as one string value over
+    the file's bytes (decoding to a str would copy the file)."""
+    offsets = pa.py_buffer(np.array([0, len(data)], dtype=np.int64))
+    try:
+        pa.LargeStringArray.from_buffers(1, offsets, pa.py_buffer(data)).validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
 
 
 def _ends_in_a_quote(data: bytes) -> bool:
