@@ -44,7 +44,7 @@ def test_backfill_deployment_spreads_chunks_over_both_workers(stack, tmp_path):
     assert len(portfolio) == 20 and portfolio["as_of_date"].is_unique
 
     # staged once: the parent wrote the snapshot, every chunk read it (and none staged), then it was removed
-    parent_log = logs(stack, [run_id])
+    parent_log = logs(stack, [run_id], waiting_for=f"review pack as of {END}: ")
     assert any("snapshot" in m and "written to" in m for m in parent_log), parent_log
     for chunk in ledger["run_id"].unique():
         chunk_log = logs(stack, [chunk])
@@ -92,9 +92,24 @@ def test_a_chunk_handed_a_snapshot_of_other_sources_fails_without_publishing(sta
     assert log["status"].tolist() == ["failed"] and log["message"][0].startswith("snapshot: the sources or staging")
 
 
-def logs(stack, flow_run_ids: list[str]) -> list[str]:
-    body = {"logs": {"flow_run_id": {"any_": flow_run_ids}}, "sort": "TIMESTAMP_ASC", "limit": 200}
-    return [r["message"] for r in requests.post(f"{stack.api}/logs/filter", json=body, timeout=10).json()]
+def logs(stack, flow_run_ids: list[str], waiting_for: str | None = None) -> list[str]:
+    """Every log line of the flow runs, page by page (the API gives 200 at most per call). With
+    `waiting_for`, until a line starts with it (30 s at most): a flow run's last lines are shipped
+    by a background thread and may reach the server after its final state."""
+    deadline = time.monotonic() + 30
+    while True:
+        messages, offset = [], 0
+        while True:
+            body = {"logs": {"flow_run_id": {"any_": flow_run_ids}}, "sort": "TIMESTAMP_ASC", "limit": 200,
+                    "offset": offset}
+            page = [r["message"] for r in requests.post(f"{stack.api}/logs/filter", json=body, timeout=10).json()]
+            messages += page
+            offset += len(page)
+            if len(page) < 200:
+                break
+        if waiting_for is None or any(m.startswith(waiting_for) for m in messages) or time.monotonic() > deadline:
+            return messages
+        time.sleep(1)
 
 
 def artifacts(stack, flow_run_id: str, kind: str) -> list[dict]:
