@@ -67,12 +67,15 @@ class MartSlices:
 
     def __init__(self, facts: Facts, start: dt.date, end: dt.date, days: int = SLICE_DAYS):
         self.facts, self.start, self.end, self.ranges = facts, start, end, slices(start, end, days)
-        self.portfolio = pd.DataFrame()
+        self._seen: list[pd.DataFrame] = []
+
+    @property
+    def portfolio(self) -> pd.DataFrame:
+        return pd.concat(self._seen, ignore_index=True) if self._seen else pd.DataFrame()
 
     def __iter__(self) -> Iterator[tuple[dt.date, dt.date, dict[str, pd.DataFrame]]]:
-        seen = []
+        self._seen = []
         for i, (s, e) in enumerate(self.ranges):
             marts = marts_of(self.facts, s, e, effort=i == 0)
-            seen.append(marts["portfolio_daily"])
-            self.portfolio = pd.concat(seen, ignore_index=True)
+            self._seen.append(marts["portfolio_daily"])
             yield s, e, marts

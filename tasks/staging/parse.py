@@ -37,12 +37,9 @@ _FALSE = ["false", "0", "no"]
 
 def normalise_text(text: pa.Array) -> pa.Array:
     """Trim (Unicode white space, as str.strip); empty or white space only = missing."""
-    lengths = pc.binary_length(text)
-    trimmed = pc.utf8_trim_whitespace(text)
-    # most columns need neither: then the source's own buffers are kept, not a copy of them (the
-    # text columns of time_entries are hundreds of MB at scale 10)
-    if pc.all(pc.equal(pc.binary_length(trimmed), lengths)).as_py() is not False:
-        trimmed = text
+    # most columns need no trimming: then the source's own buffers are kept, not a copy of them
+    # (the text columns of time_entries are hundreds of MB at scale 10)
+    trimmed = _same_or(text, pc.utf8_trim_whitespace(text))
     empty = pc.equal(pc.binary_length(trimmed), 0)
     if not pc.any(empty).as_py():
         return trimmed

@@ -51,7 +51,7 @@ def stage_sources(raw: dict[str, pd.DataFrame], currency: str) -> Staged:
         resolved = resolve_duplicates(parsed, standing, entity)
         standing, orphans = check_parents(parsed, resolved.standing, entity, valid)
         breaks += [resolved.breaks, orphans]
-        rows = parsed[[*entity.names]]
+        rows = parsed[entity.names]
         if name == "time_entries":
             rate, standing, unrated = attach_rates(parsed, standing, valid["rate_card"])
             rows = rows.assign(rate=rate)
