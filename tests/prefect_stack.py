@@ -117,14 +117,26 @@ class Stack:
         return done.stdout
 
     def deployment(self, name: str) -> dict:
-        return requests.get(f"{self.api}/deployments/name/{name}", timeout=10).json()
+        return self._answer("get", f"/deployments/name/{name}")
+
+    def _answer(self, method: str, path: str, **kwargs) -> dict:
+        """The JSON object the API answers with an id. The server on SQLite may answer 503
+        ("database is locked") while workers poll it: a make test run failed on a reply without
+        an id. A server error is retried; any other is said, with its body."""
+        for attempt in range(5):
+            reply = requests.request(method, f"{self.api}{path}", timeout=10, **kwargs)
+            if reply.status_code < 500:
+                break
+            time.sleep(1 + attempt)
+        assert reply.ok and "id" in reply.json(), f"{method.upper()} {path}: {reply.status_code} {reply.text[:500]}"
+        return reply.json()
 
     def run_deployment(self, name: str, parameters: dict) -> str:
         """Create a flow run as the UI's custom run form does: POST create_flow_run with the
         parameters as JSON (dates as YYYY-MM-DD strings)."""
         dep = self.deployment(name)
         body = {"parameters": parameters, "state": {"type": "SCHEDULED", "name": "Scheduled"}}
-        return requests.post(f"{self.api}/deployments/{dep['id']}/create_flow_run", json=body, timeout=10).json()["id"]
+        return self._answer("post", f"/deployments/{dep['id']}/create_flow_run", json=body)["id"]
 
     def flow_runs(self, deployment: str, state: str | None = None) -> list[dict]:
         body: dict = {"deployments": {"id": {"any_": [self.deployment(deployment)["id"]]}}}
