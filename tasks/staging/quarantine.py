@@ -45,6 +45,7 @@ def describe_rule_breaks(breaks: pd.DataFrame, raw: pd.DataFrame, entity: Entity
 # quotes: the common case, done in Arrow; the few others go through repr() or json.dumps one by one
 _PLAIN_REPR = r"^[ -&(-\[\]-~]*$"  # printable ASCII but ' and \
 _PLAIN_JSON = r'^[^"\\\x00-\x1f]*$'  # no quote, backslash or control character (json.dumps escapes those)
+_NONE = pa.scalar(None, pa.string())  # "not done here": the value goes to Python
 
 
 def raw_values(raw: pd.DataFrame, rows: np.ndarray, columns: np.ndarray) -> pa.Array:
@@ -63,12 +64,17 @@ def raw_values(raw: pd.DataFrame, rows: np.ndarray, columns: np.ndarray) -> pa.A
         plain = pc.fill_null(pc.match_substring_regex(text, _PLAIN_REPR), False)
         blank = pc.or_kleene(pc.is_null(text), pc.match_substring_regex(text, r"^ *$"))
         quoted = pc.binary_join_element_wise("'", text, "'", "")
-        said = pc.if_else(blank, "missing", pc.if_else(plain, quoted, pa.scalar(None, pa.string())))
-        said = said.to_numpy(zero_copy_only=False)
-        other = np.flatnonzero(pd.isna(said))
-        said[other] = [_said(v) for v in text.take(pa.array(other)).to_pylist()]
-        out[at] = said
+        out[at] = _or_python(pc.if_else(blank, "missing", pc.if_else(plain, quoted, _NONE)), text, _said)
     return pa.array(out, pa.string())
+
+
+def _or_python(fast: pa.Array, text: pa.Array, slow) -> np.ndarray:
+    """`fast` as an array of str, where it is missing `slow(value)` of the same row of `text`:
+    the few values Arrow's path leaves to Python."""
+    out = fast.to_numpy(zero_copy_only=False)
+    other = np.flatnonzero(pd.isna(out))
+    out[other] = [slow(v) for v in text.take(pa.array(other)).to_pylist()]
+    return out
 
 
 def _said(value) -> str:
@@ -102,13 +108,13 @@ def quarantine_records(breaks: pd.DataFrame, raw: pd.DataFrame, entity: Entity) 
     records = raw.iloc[rows][canonical]
     keys = [records[k].astype("str").str.strip().fillna("") for k in entity.key if k in records]
     before, _, after = locate.partition("{}")
-    where = pc.binary_join_element_wise(f"{source} {before}", pa.array(positions).cast(pa.string()),
-                                        f"{after}: ", pa.array(by_row["detail"].to_numpy(), pa.string()), "")
+    detail = pc.binary_join_element_wise(f"{source} {before}", pa.array(positions).cast(pa.string()),
+                                         f"{after}: ", pa.array(by_row["detail"].to_numpy(), pa.string()), "")
     return pd.DataFrame({
         "entity": entity.name,
         "record_id": keys[0].str.cat(keys[1:], sep="|").to_numpy() if keys else "",
         "rule": by_row["rule"].to_numpy(),
-        "detail": where.to_numpy(zero_copy_only=False),
+        "detail": detail.to_numpy(zero_copy_only=False),
         "record": json_objects(records).to_numpy(zero_copy_only=False),
         ROW: rows,
         POSITION: positions,
@@ -133,25 +139,19 @@ def _by_row(breaks: pd.DataFrame) -> pd.DataFrame:
 def json_objects(records: pd.DataFrame) -> pa.Array:
     """Each row as the JSON object `json.dumps(row, ensure_ascii=False)` writes (missing = null),
     built column by column in Arrow."""
-    if records.empty:
-        return pa.array([], pa.string())
     if not len(records.columns):
         return pa.array(["{}"] * len(records), pa.string())
     parts = []
     for column in records.columns:
         text = _text(records[column])
-        text = None if text is None else text.cast(pa.string())
         if text is None:
-            values = pa.array([json.dumps(None if pd.isna(v) else v, ensure_ascii=False) for v in records[column]])
-            parts.append(pc.binary_join_element_wise(json.dumps(column, ensure_ascii=False) + ": ", values, ""))
-            continue
-        plain = pc.fill_null(pc.match_substring_regex(text, _PLAIN_JSON), False)
-        value = pc.if_else(pc.is_null(text), "null",
-                           pc.if_else(plain, pc.binary_join_element_wise('"', text, '"', ""),
-                                      pa.scalar(None, pa.string())))
-        value = value.to_numpy(zero_copy_only=False)
-        other = np.flatnonzero(pd.isna(value))
-        value[other] = [json.dumps(v, ensure_ascii=False) for v in text.take(pa.array(other)).to_pylist()]
+            value = [json.dumps(None if pd.isna(v) else v, ensure_ascii=False) for v in records[column]]
+        else:
+            text = text.cast(pa.string())
+            plain = pc.fill_null(pc.match_substring_regex(text, _PLAIN_JSON), False)
+            quoted = pc.binary_join_element_wise('"', text, '"', "")
+            value = _or_python(pc.if_else(pc.is_null(text), "null", pc.if_else(plain, quoted, _NONE)), text,
+                               lambda v: json.dumps(v, ensure_ascii=False))
         parts.append(pc.binary_join_element_wise(json.dumps(column, ensure_ascii=False) + ": ",
                                                  pa.array(value, pa.string()), ""))
     return pc.binary_join_element_wise("{", pc.binary_join_element_wise(*parts, ", "), "}", "")

@@ -61,3 +61,11 @@ def test_by_row_keeps_the_first_rule_and_joins_every_detail_in_order():
     assert out.index.tolist() == [3, 5, 7]
     assert out["rule"].tolist() == ["a", "d", "b"]  # row 7's first break is "b"
     assert out["detail"].tolist() == ["A", "D", "B; C; E"]
+
+
+def test_json_objects_of_rows_without_a_column_are_empty_objects():
+    # a source that has none of the entity's columns: each record is {} (json.dumps of an empty
+    # dict). An "empty frame" check (DataFrame.empty is true without columns too) once gave no
+    # record at all for these rows.
+    assert json_objects(pd.DataFrame(index=range(2))).to_pylist() == ["{}", "{}"]
+    assert json_objects(pd.DataFrame({"id": pd.array([], dtype="str")})).to_pylist() == []
