@@ -59,3 +59,21 @@ def test_a_run_allocates_arrow_memory_from_jemalloc_where_pyarrow_has_it():
     lean_arrow_memory()
     # mimalloc, pyarrow's default here, kept freed pages: one date at scale 10 peaked 0.24 GB higher
     assert pa.default_memory_pool().backend_name == "jemalloc"
+
+
+def _chunks(column: pd.Series) -> int:
+    return column.array.__arrow_array__().num_chunks
+
+
+def test_gx_gets_each_text_column_in_one_chunk_and_finds_the_same_breaks():
+    entity = ENTITIES["leads"]
+    parsed = parse_entity(dataset(leads=LEADS)["leads"], entity)
+    # rows 0-3 and 4-6 put together: every text column in 2 chunks, as the CSV reader's blocks leave them
+    split = pd.concat([parsed.iloc[:4], parsed.iloc[4:]])
+    assert _chunks(split["lead_id"]) == 2
+    joined = validate._one_chunk(split)
+    assert _chunks(joined["lead_id"]) == 1
+    pd.testing.assert_frame_equal(joined, split)  # same values, dtypes and index
+    # Arrow's take concatenated the chunks of every column once per rule (time_entries: 7 s -> 2.4 s)
+    pd.testing.assert_frame_equal(validate.find_rule_breaks(split, entity, "USD"),
+                                  validate.find_rule_breaks(parsed, entity, "USD"))
