@@ -27,6 +27,7 @@ DEFAULT_WAREHOUSE = "sqlite:///warehouse.db"
 DEFAULT_SOURCE_DIR = "data/sample"
 CONFIG_ENV, WAREHOUSE_ENV, REPORTS_ENV = "OPSMETRICS_CONFIG", "OPSMETRICS_WAREHOUSE", "OPSMETRICS_REPORTS_DIR"
 SNAPSHOT_ENV, DEFAULT_SNAPSHOT_DIR = "OPSMETRICS_SNAPSHOT_DIR", ".opsmetrics/snapshots"
+CACHE_ENV = "OPSMETRICS_CACHE_DIR"  # what a process may keep between runs (tasks/review/page.py: the Vega bundle)
 REFERENCE = re.compile(r"(env|secret):\S+")  # where a credential is, never the credential itself
 # a string that is not a URL with a password (`scheme://user:password@…`): in the parameter schema
 # of the flows, so Prefect's server refuses such a parameter before it stores the run
