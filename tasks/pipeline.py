@@ -120,15 +120,16 @@ def check_shrink(read: dict[str, int], last: tuple[str, dict[str, int]] | None, 
 
 
 def compute(valid: dict[str, pd.DataFrame], settings: Settings, start: dt.date, end: dt.date,
-            log: Log) -> Marts:
+            log: Log, effort: bool = True) -> Marts:
     """The tables of start … end; a range longer than SLICE_DAYS as MartSlices, whose slices are
-    computed one at a time as publish writes them (memory of one slice, not of the range)."""
+    computed one at a time as publish writes them (memory of one slice, not of the range).
+    effort_weekly (not by as-of date) only with `effort`."""
     if (end - start).days + 1 > SLICE_DAYS:
-        marts = MartSlices(build_facts(valid, settings.business_timezone), start, end)
+        marts = MartSlices(build_facts(valid, settings.business_timezone), start, end, effort=effort)
         log.info("compute: %d slices of at most %d dates, each computed as it is published",
                  len(marts.ranges), SLICE_DAYS)
         return marts
-    marts = build_marts(valid, settings.business_timezone, start, end)
+    marts = build_marts(valid, settings.business_timezone, start, end, effort)
     for name, frame in marts.items():
         log.info("compute %s: %d rows", name, len(frame))
     return marts
@@ -205,7 +206,8 @@ def new_run_id() -> str:
 
 def run(settings: Settings, start: dt.date, end: dt.date, *, warehouse: Warehouse, log: Log, run_id: str,
         flow: str = "refresh", full_refresh: bool = False, prepared: bool = False,
-        steps: Steps = STEPS, snapshot: SnapshotRef | None = None, review: bool = True) -> RunResult:
+        steps: Steps = STEPS, snapshot: SnapshotRef | None = None, review: bool = True,
+        effort: bool = True) -> RunResult:
     """One pass over the sources for the as-of dates start … end. Never raises: a failure is a
     result with status `failed`, its reason in `message` and the error in `error`. Either way the
     run's quarantine and run_log row are written in the same transaction as its outcome (the
@@ -214,7 +216,9 @@ def run(settings: Settings, start: dt.date, end: dt.date, *, warehouse: Warehous
     so a pack that cannot be written is logged as an error and the run stays completed.
     `prepared`: the caller has already migrated the warehouse. `snapshot`: the sources were synced
     and staged by the backfill this run is a chunk of (`staged_from_snapshot`). `review=False`: no
-    review pack (a chunk's: its backfill writes one when every chunk has published)."""
+    review pack (a chunk's: its backfill writes one when every chunk has published).
+    `effort=False`: effort_weekly, which is not by as-of date, is neither computed nor replaced
+    (the chunks of a backfill but its first: from one snapshot they would all write the same table)."""
     lean_arrow_memory()
     result = RunResult(run_id, flow, start, end)
     record = RunRecord(run_id, {}, at=dt.datetime.now(dt.UTC))
@@ -234,7 +238,7 @@ def run(settings: Settings, start: dt.date, end: dt.date, *, warehouse: Warehous
             staged = staged_from_snapshot(settings, wh, snapshot, log, steps)
         _note_staged(result, record, staged)
         steps.gate(staged, settings, wh, log)
-        marts = steps.compute(staged.valid, settings, start, end, log)
+        marts = steps.compute(staged.valid, settings, start, end, log, effort)
         days = (end - start).days + 1
         message = f"published {days} as-of date{'s' if days > 1 else ''} {start} … {end}"
         record.log_row = _log_row(result, record.at, "completed", message)

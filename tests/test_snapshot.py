@@ -240,10 +240,12 @@ def test_a_run_from_the_snapshot_publishes_what_a_run_that_staged_itself_publish
     calls = []
     half = START + dt.timedelta(days=4)
     for i, (a, b) in enumerate([(START, half), (half + dt.timedelta(days=1), END)]):
+        # as the backfill flow hands them out: effort_weekly (not by as-of date) from the first chunk only
         chunk = pipeline.run(settings, a, b, warehouse=parent_wh, log=LOG, run_id=f"chunk{i}", flow="backfill",
-                             steps=counting(calls), snapshot=ref)
+                             steps=counting(calls), snapshot=ref, effort=i == 0)
         assert chunk.status == "completed", chunk.message
         assert chunk.counts == first.counts
+        assert ("effort_weekly" in chunk.written) == (i == 0), chunk.written
     assert "extract" not in calls and "stage" not in calls and "sync" not in calls  # read, not staged again
     for table in MART_TABLES:
         pd.testing.assert_frame_equal(rows_of(parent_wh, table), rows_of(own, table), check_exact=True, obj=table)

@@ -37,6 +37,7 @@ def test_backfill_deployment_spreads_chunks_over_both_workers(stack, tmp_path):
     engine = sa.create_engine(url)
     ledger = pd.read_sql("SELECT * FROM partition_runs", engine)
     portfolio = pd.read_sql("SELECT as_of_date FROM portfolio_daily", engine)
+    effort_rows = pd.read_sql("SELECT count(*) AS n FROM effort_weekly", engine)["n"].iloc[0]
     engine.dispose()
     assert len(ledger) == 20 and ledger["as_of_date"].is_unique and set(ledger["status"]) == {"published"}
     assert set(ledger["worker"]) == {"w1", "w2"}, "both workers should have taken chunks"
@@ -51,6 +52,12 @@ def test_backfill_deployment_spreads_chunks_over_both_workers(stack, tmp_path):
         assert any("staged sources read from snapshot" in m for m in chunk_log), chunk_log
         assert not any(m.startswith(("stage leads:", "extract leads:")) for m in chunk_log), chunk_log
     assert list((tmp_path / "snaps").iterdir()) == []  # removed at the end
+    # effort_weekly (not by as-of date) computed and written by the first chunk only: from one
+    # snapshot every chunk would have written the same table
+    first_chunk = ledger.loc[ledger["as_of_date"] == ledger["as_of_date"].min(), "run_id"].iloc[0]
+    wrote_effort = {c for c in ledger["run_id"].unique()
+                    if any(m.startswith("compute effort_weekly:") for m in logs(stack, [c]))}
+    assert wrote_effort == {first_chunk} and effort_rows > 0, (wrote_effort, first_chunk, effort_rows)
     # one review pack, as of the last date, written by the parent once every chunk had published
     assert any(m.startswith(f"review pack as of {END}: ") for m in parent_log), parent_log
     assert {a["key"] for a in artifacts(stack, run_id, "table")} == {"opsmetrics-backfill-dates",

@@ -26,9 +26,11 @@ from tasks.marts.segment_daily import segment_daily
 SLICE_DAYS = 92  # dates per slice of a long range: a quarter
 
 
-def build_marts(valid: dict[str, pd.DataFrame], tz: str, start: dt.date, end: dt.date) -> dict[str, pd.DataFrame]:
-    """Every output table for the as-of dates start … end (inclusive), keyed by table name."""
-    return marts_of(build_facts(valid, tz), start, end)
+def build_marts(valid: dict[str, pd.DataFrame], tz: str, start: dt.date, end: dt.date,
+                effort: bool = True) -> dict[str, pd.DataFrame]:
+    """Every output table for the as-of dates start … end (inclusive), keyed by table name;
+    effort_weekly only with `effort`."""
+    return marts_of(build_facts(valid, tz), start, end, effort)
 
 
 def marts_of(facts: Facts, start: dt.date, end: dt.date, effort: bool = True) -> dict[str, pd.DataFrame]:
@@ -59,14 +61,15 @@ def slices(start: dt.date, end: dt.date, days: int = SLICE_DAYS) -> list[tuple[d
 
 class MartSlices:
     """The tables of a long range, computed a slice of dates at a time as they are iterated:
-    (start, end, tables) per slice, effort_weekly with the first. `portfolio` keeps the
+    (start, end, tables) per slice, effort_weekly with the first (with `effort`). `portfolio` keeps the
     portfolio_daily rows seen (one small row per date) for the run's headline.
 
     A plain class on purpose (not a dataclass or a collection): an orchestrator passing it between
     steps leaves it as it is."""
 
-    def __init__(self, facts: Facts, start: dt.date, end: dt.date, days: int = SLICE_DAYS):
+    def __init__(self, facts: Facts, start: dt.date, end: dt.date, days: int = SLICE_DAYS, effort: bool = True):
         self.facts, self.start, self.end, self.ranges = facts, start, end, slices(start, end, days)
+        self.effort = effort
         self._seen: list[pd.DataFrame] = []
 
     @property
@@ -76,6 +79,6 @@ class MartSlices:
     def __iter__(self) -> Iterator[tuple[dt.date, dt.date, dict[str, pd.DataFrame]]]:
         self._seen = []
         for i, (s, e) in enumerate(self.ranges):
-            marts = marts_of(self.facts, s, e, effort=i == 0)
+            marts = marts_of(self.facts, s, e, effort=self.effort and i == 0)
             self._seen.append(marts["portfolio_daily"])
             yield s, e, marts

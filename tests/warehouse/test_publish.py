@@ -128,3 +128,26 @@ def test_a_long_range_published_in_slices_equals_it_published_in_one_pass(wareho
         if name == "partition_runs":
             mine, theirs = (f.drop(columns=[c for c in f if c.endswith("_at") or c == "worker"]) for f in (mine, theirs))
         pd.testing.assert_frame_equal(mine, theirs, check_dtype=False)
+
+
+def test_without_effort_a_publish_leaves_effort_weekly_as_it_was(warehouse):
+    """A backfill's chunks but its first publish with effort=False (flows/backfill.py): their dates
+    replaced, effort_weekly not touched, in one pass or in slices."""
+    from tasks.marts.build import MartSlices
+    from tasks.marts.facts import build_facts
+
+    raw = dataset(projects=[{"project_id": "P1"}], time_entries=[{"entry_id": "T1", "work_date": "2026-03-02"}])
+    valid = stage_sources(raw, "USD").valid
+    start, end = dt.date(2026, 3, 1), dt.date(2026, 3, 10)
+    prepare(warehouse)
+    first = publish_marts(warehouse, build_marts(valid, "UTC", start, start), start, start)
+    assert first["effort_weekly"] == 1  # T1: one (week, project, role, phase) row
+    kept = table(warehouse, "effort_weekly")
+    emptied = stage_sources(dataset(projects=[{"project_id": "P1"}], time_entries=[]), "USD").valid
+    one = publish_marts(warehouse, build_marts(emptied, "UTC", start, start, effort=False), start, start)
+    sliced = publish_marts(warehouse, MartSlices(build_facts(emptied, "UTC"), start, end, days=4, effort=False),
+                           start, end)
+    assert "effort_weekly" not in one and "effort_weekly" not in sliced
+    assert sliced["portfolio_daily"] == 10  # the dates are replaced all the same
+    # with effort, the emptied sources would have left effort_weekly empty
+    pd.testing.assert_frame_equal(table(warehouse, "effort_weekly"), kept)
