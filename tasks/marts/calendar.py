@@ -132,7 +132,7 @@ class Groups:
 
 def count_per_day(span: Span, grid: Grid, by: Groups | None = None) -> np.ndarray:
     """How many facts count at each D (integers)."""
-    return np.rint(raw_total_per_day(span, 1.0, grid, by)).astype("int64")
+    return _Cells.of(span, grid, by).count()
 
 
 def sum_per_day(span: Span, value, grid: Grid, by: Groups | None = None) -> np.ndarray:
@@ -142,31 +142,73 @@ def sum_per_day(span: Span, value, grid: Grid, by: Groups | None = None) -> np.n
     residue (1e-10); counting the same facts says where the sum is over no rows at all, which
     METRICS.md says is 0.
     """
-    return np.where(count_per_day(span, grid, by) > 0, raw_total_per_day(span, value, grid, by), 0.0)
+    return sums_per_day(span, [value], grid, by)[0]
+
+
+def sums_per_day(span: Span, values: list, grid: Grid, by: Groups | None = None) -> list[np.ndarray]:
+    """`sum_per_day` of several values of the same facts (hours and labour cost of time entries),
+    which share their cells and their count: each figure is the one `sum_per_day` gives."""
+    cells = _Cells.of(span, grid, by)
+    some = cells.count() > 0
+    return [np.where(some, cells.total(value), 0.0) for value in values]
 
 
 def raw_total_per_day(span: Span, value, grid: Grid, by: Groups | None = None) -> np.ndarray:
     """Σ value as the difference array gives it, rounding residue included: `sum_per_day` unless
     the sum must be zeroed by another count than its own facts'."""
-    # The running sum starts at a fixed origin, the earliest fact, not at the run's first date: a
-    # floating-point sum depends on the order it adds in, so starting where the run starts would
-    # make a date's figure differ in its last bits between a one-date run and a backfill.
-    span_first = np.asarray(span.first, dtype="int64")
-    group = np.zeros(span_first.shape, dtype="int64") if by is None else by.codes
-    starts = span_first[(span_first < NEVER) & (group >= 0)]
-    origin = min(int(starts.min()), grid.first) if len(starts) else grid.first
-    first = span_first - origin
-    last = np.minimum(np.asarray(span.last, dtype="int64"), grid.last) - origin
-    value = np.broadcast_to(np.asarray(value, dtype="float64"), first.shape)
-    keep = (first <= last) & (group >= 0)
-    length = grid.last - origin + 1
-    groups = 1 if by is None else by.n
-    # one bincount adds the starts then the ends, each cell in input order: the very additions, in
-    # the very order, of np.add.at on the (group × day) difference array, at a tenth of its time
-    cells = np.concatenate([group[keep] * (length + 1) + first[keep], group[keep] * (length + 1) + last[keep] + 1])
-    diff = np.bincount(cells, weights=np.concatenate([value[keep], -value[keep]]), minlength=groups * (length + 1))
-    total = np.cumsum(diff.reshape(groups, length + 1), axis=1)[:, grid.first - origin: length]
-    return total[0] if by is None else total
+    return _Cells.of(span, grid, by).total(value)
+
+
+@dataclass(frozen=True)
+class _Cells:
+    """Where each fact that counts enters and leaves the (group × day) difference array: the
+    start cells then the end cells, in the facts' order, from which any value's totals per D are
+    one bincount and one cumulative sum (computed once for a count and the sums of one span)."""
+
+    cells: np.ndarray
+    keep: np.ndarray  # the facts that count at some D of the grid, in a group
+    groups: int
+    length: int  # days from the origin to the grid's last
+    offset: int  # the grid's first day, from the origin
+    grouped: bool
+
+    @classmethod
+    def of(cls, span: Span, grid: Grid, by: Groups | None) -> _Cells:
+        # The running sum starts at a fixed origin, the earliest fact, not at the run's first date:
+        # a floating-point sum depends on the order it adds in, so starting where the run starts
+        # would make a date's figure differ in its last bits between a one-date run and a backfill.
+        span_first = np.asarray(span.first, dtype="int64")
+        group = np.zeros(span_first.shape, dtype="int64") if by is None else by.codes
+        starts = span_first[(span_first < NEVER) & (group >= 0)]
+        origin = min(int(starts.min()), grid.first) if len(starts) else grid.first
+        first = span_first - origin
+        last = np.minimum(np.asarray(span.last, dtype="int64"), grid.last) - origin
+        keep = (first <= last) & (group >= 0)
+        length = grid.last - origin + 1
+        row = group[keep] * (length + 1)
+        return cls(np.concatenate([row + first[keep], row + last[keep] + 1]), keep,
+                   1 if by is None else by.n, length, grid.first - origin, by is not None)
+
+    def total(self, value) -> np.ndarray:
+        """Σ value per D (per group and D when grouped), rounding residue included."""
+        value = np.broadcast_to(np.asarray(value, dtype="float64"), self.keep.shape)[self.keep]
+        # one bincount adds the starts then the ends, each cell in input order: the very additions,
+        # in the very order, of np.add.at on the (group × day) difference array, at a tenth of its time
+        diff = np.bincount(self.cells, weights=np.concatenate([value, -value]),
+                           minlength=self.groups * (self.length + 1))
+        return self._running(diff)
+
+    def count(self) -> np.ndarray:
+        """How many facts count per D: integers, added as integers (exact, as the float sum of ±1
+        it replaces was below 2**53)."""
+        half = len(self.cells) // 2
+        diff = (np.bincount(self.cells[:half], minlength=self.groups * (self.length + 1))
+                - np.bincount(self.cells[half:], minlength=self.groups * (self.length + 1)))
+        return self._running(diff)
+
+    def _running(self, diff: np.ndarray) -> np.ndarray:
+        total = np.cumsum(diff.reshape(self.groups, self.length + 1), axis=1)[:, self.offset: self.length]
+        return total if self.grouped else total[0]
 
 
 def count_in_window(day, n: int, grid: Grid, by: Groups | None = None) -> np.ndarray:
@@ -177,6 +219,11 @@ def count_in_window(day, n: int, grid: Grid, by: Groups | None = None) -> np.nda
 def sum_in_window(day, value, n: int, grid: Grid, by: Groups | None = None) -> np.ndarray:
     """Σ value of the facts dated in Wn, per D; exactly 0 over no rows."""
     return sum_per_day(in_window(day, n), value, grid, by)
+
+
+def sums_in_window(day, values: list, n: int, grid: Grid, by: Groups | None = None) -> list[np.ndarray]:
+    """`sum_in_window` of several values of the same facts."""
+    return sums_per_day(in_window(day, n), values, grid, by)
 
 
 def mean_in_window(day, value, n: int, grid: Grid) -> np.ndarray:
@@ -215,6 +262,11 @@ def count_to_date(day, grid: Grid, by: Groups | None = None) -> np.ndarray:
 def sum_to_date(day, value, grid: Grid, by: Groups | None = None) -> np.ndarray:
     """Σ value of the facts dated on or before D ("to date"); exactly 0 over no rows."""
     return sum_per_day(from_day(day), value, grid, by)
+
+
+def sums_to_date(day, values: list, grid: Grid, by: Groups | None = None) -> list[np.ndarray]:
+    """`sum_to_date` of several values of the same facts."""
+    return sums_per_day(from_day(day), values, grid, by)
 
 
 def count_cohort_reaching(created, reached, n: int, grid: Grid, by: Groups | None = None) -> np.ndarray:

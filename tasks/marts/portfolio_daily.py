@@ -7,6 +7,7 @@ import pandas as pd
 from schemas.tables import PORTFOLIO_DAILY
 from tasks.marts.calendar import (
     Grid,
+    Groups,
     Span,
     count_cohort_reaching,
     count_in_window,
@@ -21,6 +22,7 @@ from tasks.marts.calendar import (
     raw_total_per_day,
     sum_in_window,
     sum_per_day,
+    sums_in_window,
 )
 from tasks.marts.definitions import (
     active,
@@ -51,6 +53,8 @@ def portfolio_daily(facts: Facts, grid: Grid) -> pd.DataFrame:
     projects_delivered_90d = count_in_window(delivered["end_day"], 90, grid)
     feedback_responses_90d, nps_90d = nps_in_window(customer_responses(facts.feedback), 90, grid)
     team = team_responses(facts.feedback)
+    # Σ hours and Σ labour cost of the time entries dated in W30 (one pass over their 3 million rows)
+    hours_30d, labour_cost_30d = sums_in_window(entries["day"], [entries["hours"], entries["labour_cost"]], 30, grid)
     return pd.DataFrame({
         "as_of_date": grid.dates.date,
         "leads_created_30d": count_in_window(leads["created_day"], 30, grid),
@@ -78,8 +82,8 @@ def portfolio_daily(facts: Facts, grid: Grid) -> pd.DataFrame:
         "projects_delivered_90d": projects_delivered_90d,
         "on_time_delivery_rate_90d": ratio(count_in_window(on_time["end_day"], 90, grid), projects_delivered_90d),
         "milestones_overdue": count_per_day(overlap(overdue(milestones), active(milestones)), grid),
-        "hours_30d": sum_in_window(entries["day"], entries["hours"], 30, grid),
-        "labour_cost_30d": sum_in_window(entries["day"], entries["labour_cost"], 30, grid),
+        "hours_30d": hours_30d,
+        "labour_cost_30d": labour_cost_30d,
         "expenses_30d": sum_in_window(expenses["day"], expenses["amount"], 30, grid),
         "delivered_margin_pct_90d": _delivered_margin_pct_90d(facts, delivered, grid),
         "feedback_responses_90d": feedback_responses_90d,
@@ -98,12 +102,15 @@ def _delivered_margin_pct_90d(facts: Facts, delivered: pd.DataFrame, grid: Grid)
     """
     in_set = overlap(in_window(delivered["end_day"], 90), from_day(delivered["won_day"]))
     contract = sum_per_day(in_set, delivered["contract_value"], grid)
-    when = pd.DataFrame({"project_id": delivered["project_id"], "first": in_set.first, "last": in_set.last})
     cost = np.zeros(grid.n)
     for frame, value in ((facts.entries, "labour_cost"), (facts.expenses, "amount")):
-        costs = frame.merge(when, on="project_id")  # each cost beside when its project is in the set
-        project_in_set = Span(costs["first"].to_numpy(), costs["last"].to_numpy())
-        cost += raw_total_per_day(overlap(project_in_set, from_day(costs["day"])), costs[value], grid)
+        # each cost of a delivered project beside when its project is in the set, in the costs' order
+        # (a lookup: merging 3 million time entries on project_id was a fifth of the portfolio's time)
+        project = Groups.of(frame["project_id"], delivered["project_id"]).codes
+        costs = project >= 0
+        project_in_set = Span(in_set.first[project[costs]], in_set.last[project[costs]])
+        cost += raw_total_per_day(overlap(project_in_set, from_day(frame["day"].to_numpy()[costs])),
+                                  frame[value].to_numpy()[costs], grid)
     # a sum over no rows is 0: where no project is in the set (the projects' count decides, as for
     # the contract value, so both sums are zeroed on the same dates)
     cost = np.where(count_per_day(in_set, grid) > 0, cost, 0.0)

@@ -18,7 +18,7 @@ from tasks.marts.calendar import (
     holds_at,
     ratio,
     sum_per_day,
-    sum_to_date,
+    sums_to_date,
 )
 from tasks.marts.definitions import (
     contract_value_at,
@@ -44,15 +44,17 @@ def project_daily(facts: Facts, grid: Grid) -> pd.DataFrame:
     day = grid.days[cell_date]
     at = projects.take(cell_project).reset_index(drop=True)  # each output row's project
 
-    def to_date(frame: pd.DataFrame, value: str) -> np.ndarray:
-        """Σ value of the project's facts dated ≤ D, at each output row."""
-        return sum_to_date(frame["day"], frame[value], grid, by_project(frame))[cell_project, cell_date]
+    def to_date(frame: pd.DataFrame, *values: str) -> list[np.ndarray]:
+        """Σ value of the project's facts dated ≤ D, at each output row, for each of `values` (one
+        pass over the facts: the time entries' 3 million rows are looked up and placed once)."""
+        sums = sums_to_date(frame["day"], [frame[v] for v in values], grid, by_project(frame))
+        return [total[cell_project, cell_date] for total in sums]
 
     milestones = facts.milestones
     state = state_at(at, day)
     contract_value = contract_value_at(at, day)
-    labour_cost = to_date(facts.entries, "labour_cost")
-    expenses = to_date(facts.expenses, "amount")
+    hours, labour_cost = to_date(facts.entries, "hours", "labour_cost")
+    (expenses,) = to_date(facts.expenses, "amount")
     total_cost = labour_cost + expenses
     budget_cost = at["budget_cost"].to_numpy()
     planned_end = at["planned_end_day"].to_numpy()
@@ -66,7 +68,7 @@ def project_daily(facts: Facts, grid: Grid) -> pd.DataFrame:
         "contract_value": contract_value,
         "sales_cycle_days": pd.array(np.where(deal_won_by(at, day), at["sales_cycle"].to_numpy(), np.nan),
                                      dtype="Int64"),
-        "hours_to_date": to_date(facts.entries, "hours"),
+        "hours_to_date": hours,
         "labour_cost_to_date": labour_cost,
         "expenses_to_date": expenses,
         "total_cost_to_date": total_cost,
