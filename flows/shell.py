@@ -19,7 +19,6 @@ from tasks.credentials import install_secret_loader
 from tasks.errors import one_line
 from tasks.pipeline import new_run_id, open_warehouse
 from tasks.report import RunResult, summary_markdown
-from tasks.review import headline_changes, pack_path
 from tasks.warehouse.connect import Warehouse
 
 
@@ -65,6 +64,8 @@ def report(result: RunResult, settings: Settings, wh: Warehouse, review: bool = 
 def review_artifacts(result: RunResult, settings: Settings, wh: Warehouse) -> None:
     """A link to the run's review pack (a file:// address: it opens on the machine that ran the
     flow, or wherever reports_dir is shared) and the headline figures with their change."""
+    from tasks.review import headline_changes, pack_path  # not loaded by a chunk, which has no pack
+
     pack = Path(pack_path(settings.reports_dir, result.end)).absolute()
     if pack.is_file():
         create_link_artifact(key="opsmetrics-review-pack", link=pack.as_uri(), link_text=f"Review pack as of {result.end}",
