@@ -189,9 +189,10 @@ def lean_arrow_memory() -> None:
     """Arrow's allocations from jemalloc, where this pyarrow has it, rather than its default here,
     mimalloc, which keeps the pages of freed temporaries (the trimmed, parsed and copied text of
     millions of rows) for reuse. One date at scale 10 (benchmarks/_measure.py under /usr/bin/time -v)
-    peaked at 2.07 GB with mimalloc and 1.83 GB with jemalloc; the price is time: pages handed back
-    are faulted in again, and validating time_entries took 7 s instead of 2-3 s. The 2 GB a date
-    is the target that a growing company meets first, so memory wins. Arrays made before keep their pool."""
+    peaked at 2.07 GB with mimalloc and 1.83 GB with jemalloc. Pages handed back are faulted in
+    again: validating time_entries took 7 s instead of 2-3 s while GX copied its many-chunk columns
+    for every rule; with the columns in one chunk (tasks/staging/validate.py) it takes 2.7 s. The
+    2 GB a date is the target that a growing company meets first. Arrays made before keep their pool."""
     import pyarrow as pa
 
     try:

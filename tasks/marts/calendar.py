@@ -194,17 +194,20 @@ class _Cells:
         value = np.broadcast_to(np.asarray(value, dtype="float64"), self.keep.shape)[self.keep]
         # one bincount adds the starts then the ends, each cell in input order: the very additions,
         # in the very order, of np.add.at on the (group × day) difference array, at a tenth of its time
-        diff = np.bincount(self.cells, weights=np.concatenate([value, -value]),
-                           minlength=self.groups * (self.length + 1))
+        diff = np.bincount(self.cells, weights=np.concatenate([value, -value]), minlength=self.size)
         return self._running(diff)
 
     def count(self) -> np.ndarray:
         """How many facts count per D: integers, added as integers (exact, as the float sum of ±1
         it replaces was below 2**53)."""
         half = len(self.cells) // 2
-        diff = (np.bincount(self.cells[:half], minlength=self.groups * (self.length + 1))
-                - np.bincount(self.cells[half:], minlength=self.groups * (self.length + 1)))
+        diff = np.bincount(self.cells[:half], minlength=self.size) - np.bincount(self.cells[half:], minlength=self.size)
         return self._running(diff)
+
+    @property
+    def size(self) -> int:
+        """Cells of the difference array: a day past the grid's last for each group's ends."""
+        return self.groups * (self.length + 1)
 
     def _running(self, diff: np.ndarray) -> np.ndarray:
         total = np.cumsum(diff.reshape(self.groups, self.length + 1), axis=1)[:, self.offset: self.length]

@@ -108,7 +108,8 @@ def _delivered_margin_pct_90d(facts: Facts, delivered: pd.DataFrame, grid: Grid)
         # (a lookup: merging 3 million time entries on project_id was a fifth of the portfolio's time)
         project = Groups.of(frame["project_id"], delivered["project_id"]).codes
         costs = project >= 0
-        project_in_set = Span(in_set.first[project[costs]], in_set.last[project[costs]])
+        delivered_of = project[costs]  # each cost's row in `delivered`
+        project_in_set = Span(in_set.first[delivered_of], in_set.last[delivered_of])
         cost += raw_total_per_day(overlap(project_in_set, from_day(frame["day"].to_numpy()[costs])),
                                   frame[value].to_numpy()[costs], grid)
     # a sum over no rows is 0: where no project is in the set (the projects' count decides, as for
