@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -32,8 +33,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import sqlalchemy as sa
-from psycopg.adapt import PyFormat, Transformer
 from sqlalchemy.engine.processors import to_float
+
+if TYPE_CHECKING:  # psycopg is imported where PostgreSQL is written: 0.2 s of every SQLite run's start-up
+    from psycopg.adapt import Transformer
 
 SQLITE_PARAMS = 999  # SQLite's historical bound on parameters per statement: safe on every build
 SQLITE_BATCH = 50_000  # rows made Python values at once for SQLite: bounds the memory they take
@@ -185,6 +188,8 @@ def copy_frame(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> Non
     binary = all(columns)
     with conn.connection.driver_connection.cursor() as cursor, \
             cursor.copy(f"{into} (FORMAT binary)" if binary else f"{into} (FORMAT csv, ENCODING 'UTF8')") as copy:
+        if not binary:
+            from psycopg.adapt import Transformer
         chunks = _binary_chunks(columns, len(frame)) if binary else _csv_chunks(
             pg_table(frame, Transformer(cursor), encoding))
         for chunk in chunks:
@@ -278,6 +283,8 @@ def pg_column(series: pd.Series, tx: Transformer, encoding: str) -> pa.Array:
         array = pa.array(series, from_pandas=True)  # NaN, NA, None: null, written as nothing
         # a float32 went to psycopg as the Python float it widens to: write that float's digits
         return array.cast(pa.float64()) if pa.types.is_floating(array.type) else array
+
+    from psycopg.adapt import PyFormat
 
     def dump(values: list) -> list[str | None]:
         texts = tx.dump_sequence(values, [PyFormat.TEXT] * len(values))
