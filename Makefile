@@ -86,10 +86,11 @@ deploy: install
 	PREFECT_API_URL=$(PREFECT_API_URL) $(BIN)/prefect --no-prompt deploy --all
 	PREFECT_API_URL=$(PREFECT_API_URL) $(BIN)/python -m flows.automations
 
-# flow runs beat every PREFECT_FLOWS_HEARTBEAT_FREQUENCY s (the environment's, else flows/automations.py's)
+# flow runs beat every PREFECT_FLOWS_HEARTBEAT_FREQUENCY s (the environment's, else flows/automations.py's);
+# .venv/bin first on PATH: the deployments start each flow run as `python -m prefect.engine` (prefect.yaml)
 worker: install
 	hb=$$($(BIN)/python -m flows.automations --heartbeat) && \
-	PREFECT_API_URL=$(PREFECT_API_URL) PREFECT_FLOWS_HEARTBEAT_FREQUENCY=$$hb $(BIN)/prefect worker start --pool $(WORK_POOL)
+	PATH=$(abspath $(BIN)):$$PATH PREFECT_API_URL=$(PREFECT_API_URL) PREFECT_FLOWS_HEARTBEAT_FREQUENCY=$$hb $(BIN)/prefect worker start --pool $(WORK_POOL)
 
 # Re-pin after changing pyproject.toml's dependencies (needs the registry).
 lock: $(UV)

@@ -190,8 +190,10 @@ def prefect_stack(home: Path, workers: int = 2, worker_env: dict[str, str] | Non
     home.mkdir(parents=True, exist_ok=True)
     port = free_port()
     api = f"http://127.0.0.1:{port}/api"
-    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_API_URL": api, "PREFECT_WORKER_QUERY_SECONDS": "2",
-           "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_UI_ENABLED": "true",
+    # this venv's bin first, as `make worker` does: the deployments start flow runs as `python -m prefect.engine`
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    env = {**os.environ, "PATH": path, "PREFECT_HOME": str(home), "PREFECT_API_URL": api,
+           "PREFECT_WORKER_QUERY_SECONDS": "2", "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_UI_ENABLED": "true",
            "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "5"}  # schedules show up within seconds
     stack = Stack(api, home, env, worker_env=dict(worker_env or {}))
     try:
