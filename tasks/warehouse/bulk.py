@@ -186,10 +186,10 @@ def copy_frame(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> Non
     # binary text goes as it is, read in the client encoding: only when that is UTF-8, as Arrow's
     columns = [pg_binary_column(frame[c], table.c[c].type) for c in frame.columns] if encoding == "utf-8" else [None]
     binary = all(columns)
+    from psycopg.adapt import Transformer  # the connection has loaded psycopg by now: free here
+
     with conn.connection.driver_connection.cursor() as cursor, \
             cursor.copy(f"{into} (FORMAT binary)" if binary else f"{into} (FORMAT csv, ENCODING 'UTF8')") as copy:
-        if not binary:
-            from psycopg.adapt import Transformer
         chunks = _binary_chunks(columns, len(frame)) if binary else _csv_chunks(
             pg_table(frame, Transformer(cursor), encoding))
         for chunk in chunks:
