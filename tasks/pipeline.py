@@ -41,6 +41,7 @@ from tasks.snapshot import (
 )
 from tasks.sources.registry import read_entity, sync_sources
 from tasks.staging.stage import GateError, Staged, check_gate, stage_sources
+from tasks.staging.validate import warm_up
 from tasks.warehouse.connect import Warehouse
 from tasks.warehouse.ledger import dates_between, nightly_watermark, unpublished
 from tasks.warehouse.migrate import current_revision, prepare
@@ -76,7 +77,9 @@ def sync(settings: Settings, wh: Warehouse, full_refresh: bool, log: Log) -> Non
 
 
 def extract(settings: Settings, wh: Warehouse, log: Log) -> dict[str, pd.DataFrame]:
-    """Every entity as the text its source holds (file drop, or what the connectors landed)."""
+    """Every entity as the text its source holds (file drop, or what the connectors landed).
+    Great Expectations is imported meanwhile on a second thread, for the stage that follows."""
+    warm_up()
     raw = {}
     for name in ENTITIES:
         raw[name] = read_entity(settings, name, wh)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from functools import lru_cache
 
 import pandas as pd
@@ -23,8 +24,39 @@ BREAKS_COLUMNS = [ROW, "rule", "column"]
 VALIDATE_ROWS = 500_000
 
 
-@lru_cache(maxsize=1)
+_context_lock = threading.Lock()  # the warm-up's thread and validation may ask for the context at once
+
+
+def warm_up() -> threading.Thread:
+    """Import GX and make its context on a thread of its own, started as the sources are read.
+
+    Importing GX and making its context takes 2-3 s of one core (benchmarks/_measure.py), first
+    paid by the validation of the first entity; the CSV reader runs serially in Arrow's C++ without
+    the GIL, so on a second core the import is done by the time staging needs it. Not a daemon
+    thread: a run that fails before validation waits for the import to end instead of exiting
+    under an import in flight. A failure here is left to validation, which makes the context again
+    and says what is wrong.
+    """
+    thread = threading.Thread(target=_warm, name="gx-warm-up")
+    thread.start()
+    return thread
+
+
+def _warm() -> None:
+    try:
+        _context()
+        import great_expectations.expectations  # noqa: F401  (each suite's expectations, built in validation)
+    except Exception:  # validation makes the context again and raises it with its reason (warm_up)
+        return
+
+
 def _context():
+    with _context_lock:
+        return _new_context()
+
+
+@lru_cache(maxsize=1)
+def _new_context():
     """One ephemeral GX context per process, its progress bars off (they flood Prefect's logs)."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import great_expectations as gx
