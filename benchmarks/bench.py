@@ -216,7 +216,8 @@ SPLIT_ROWS = [
     ("stage", "stage", False),
     ("parse", "parse: `parse_entity`", True),
     ("validate", "validate: `find_rule_breaks` (Great Expectations)", True),
-    ("validate_first", "of which its first call (imports GX, builds its context)", True),
+    ("validate_first", "of which its first call (waits for GX's import and context, begun on a second thread "
+                       "by extract)", True),
     ("duplicates_parents", "duplicates and parents", True),
     ("stage_other", "the rest (quarantine records, counts)", True),
     ("gate", "gate", False),
