@@ -30,9 +30,10 @@ _context_lock = threading.Lock()  # the warm-up's thread and validation may ask 
 def warm_up() -> threading.Thread:
     """Import GX and make its context on a thread of its own, started as the sources are read.
 
-    Importing GX and making its context takes 2-3 s of one core (benchmarks/_measure.py), first
-    paid by the validation of the first entity; the CSV reader runs serially in Arrow's C++ without
-    the GIL, so on a second core the import is done by the time staging needs it. Not a daemon
+    Importing GX and making its context takes 2-3 s of one core (benchmarks/_measure.py), which the
+    first entity's validation would otherwise pay while the second core idles: the CSV reader runs
+    serially in Arrow's C++ without the GIL, so on that core the import is done by the time staging
+    needs it (one date at scale 10: ~2 s less, 5 of 6 paired runs). Not a daemon
     thread: a run that fails before validation waits for the import to end instead of exiting
     under an import in flight. A failure here is left to validation, which makes the context again
     and says what is wrong.
