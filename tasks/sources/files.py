@@ -91,7 +91,11 @@ def _read_csv_arrow(path: Path, data: bytes, entity: Entity) -> pd.DataFrame | N
     break (its last record may be cut), bytes that are not UTF-8: all go to the csv module's pass,
     which says what is wrong and where. Read serially: Arrow gives the line of a misshapen record
     only then (two threads gained nothing measurable on this 2-core machine)."""
-    if not data.endswith(b"\n") or b"\n\n" in data or b"\n\r\n" in data or data.count(b"\r") != data.count(b"\r\n"):
+    if not data.endswith(b"\n") or b"\n\n" in data:
+        return None
+    # most exports end lines with "\n" alone: one scan for "\r" spares them the three that look at
+    # "\r" (reading the 11 files of scale 10, best of 4: 2.34-2.38 s before, 1.44-1.97 s after)
+    if b"\r" in data and (b"\n\r\n" in data or data.count(b"\r") != data.count(b"\r\n")):
         return None
     if not _is_utf8(data):  # Arrow checks only the columns it keeps: a bad byte elsewhere passed unseen
         return None
