@@ -15,6 +15,7 @@ import pytest
 from builders import dataset
 
 from schemas.config import Settings
+from schemas.sources import ENTITIES
 from tasks import pipeline
 from tasks.staging.stage import GateError
 
@@ -127,6 +128,30 @@ def test_the_whole_pipeline_runs_from_python_c_without_prefect(tmp_path):
                                "PREFECT_API_URL": "http://127.0.0.1:9/unreachable"})
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split() == ["completed", "29", "False"]  # 2026-02-01 … 03-01: 29 dates
+
+
+def test_extract_makes_the_gx_context_on_a_second_thread_while_the_sources_are_read(tmp_path):
+    """Importing GX and making its context (2-3 s at every run's start) overlaps the reading of
+    the sources: after extract alone, with no entity staged, the context is made. Fails without
+    tasks/staging/validate.warm_up: reading the sources needs no GX, and the cache would be empty."""
+    settings = write_drop(tmp_path / "drop", **GOOD)
+    script = textwrap.dedent(f"""
+        import logging, sys, threading
+        from schemas.config import Settings
+        from tasks import pipeline
+        from tasks.staging import validate
+        before = "great_expectations" in sys.modules
+        raw = pipeline.extract(Settings(sources={{"files": {{"path": {settings.source_dir!r}}}}}), None,
+                               logging.getLogger("plain"))
+        for t in threading.enumerate():
+            if t is not threading.main_thread():
+                t.join()
+        print(before, validate._new_context.cache_info().currsize, len(raw))
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    # GX not imported before extract; the context made once (the lru_cache holds 1); every entity read
+    assert done.stdout.split() == ["False", "1", str(len(ENTITIES))]
 
 
 # --- the shrink guard (SOURCES.md, "Gate") --------------------------------------------------------

@@ -376,25 +376,3 @@ def test_a_chunk_process_loads_no_review_pack_nor_validation_code():
                          text=True, check=True).stdout
     assert out.strip() == "[]"
 
-
-def test_extract_makes_the_gx_context_on_a_second_thread_while_the_sources_are_read(drop):
-    """Importing GX and making its context (2-3 s at every run's start) overlaps the reading of
-    the sources: after extract alone, with no entity staged, the context is made. Fails without
-    tasks/staging/validate.warm_up: reading the sources needs no GX, and the cache would be empty."""
-    import subprocess
-    import sys
-
-    code = ("import logging, sys, threading\n"
-            "from schemas.config import Settings\n"
-            "from tasks import pipeline\n"
-            "from tasks.staging import validate\n"
-            "before = 'great_expectations' in sys.modules\n"
-            f"raw = pipeline.extract(Settings(sources={{'files': {{'path': {str(drop)!r}}}}}), None, "
-            "logging.getLogger('t'))\n"
-            "for t in threading.enumerate():\n"
-            "    if t is not threading.main_thread(): t.join()\n"
-            "print(before, validate._new_context.cache_info().currsize, len(raw))")
-    out = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[1], capture_output=True,
-                         text=True, check=True).stdout
-    # GX not imported before extract; the context made once (the lru_cache holds 1); every entity read
-    assert out.split() == ["False", "1", str(len(ENTITIES))]

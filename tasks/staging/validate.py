@@ -27,7 +27,7 @@ VALIDATE_ROWS = 500_000
 _context_lock = threading.Lock()  # the warm-up's thread and validation may ask for the context at once
 
 
-def warm_up() -> threading.Thread:
+def warm_up() -> None:
     """Import GX and make its context on a thread of its own, started as the sources are read.
 
     Importing GX and making its context takes 2-3 s of one core (benchmarks/_measure.py), which the
@@ -38,9 +38,7 @@ def warm_up() -> threading.Thread:
     under an import in flight. A failure here is left to validation, which makes the context again
     and says what is wrong.
     """
-    thread = threading.Thread(target=_warm, name="gx-warm-up")
-    thread.start()
-    return thread
+    threading.Thread(target=_warm, name="gx-warm-up").start()
 
 
 def _warm() -> None:
