@@ -99,7 +99,11 @@ def lead_files(draw) -> File:
         last = records[-1][:-len(term)]
         end = draw(st.sampled_from(["ends", "ends", "ends", "ends", "cut", "open quote"]))
         if end == "cut":  # cut the last record anywhere, always losing its line break
-            text, cut = "".join(records[:-1]) + last[:draw(st.integers(1, len(last)))], True
+            text = "".join(records[:-1]) + last[:draw(st.integers(1, len(last)))]
+            # ... unless the cut falls just after a line break inside it (csv.writer leaves a "\n"
+            # unquoted when records end in "\r"): that file ends with a line break, so it is not
+            # one SOURCES.md calls cut, and its last record is read without that line break
+            cut = not text.endswith(("\n", "\r"))
         elif end == "open quote":  # the last value cut after a line break inside it: the file ends inside quotes
             value = draw(st.sampled_from(["open", "", "a,b", 'say ""hi']))
             text, cut = "".join(records[:-1]) + last + ',"' + value + draw(st.sampled_from(["\n", "\r\n", "\r"])), True
