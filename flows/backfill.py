@@ -122,8 +122,8 @@ def _fan_out(chunks: list[tuple[dt.date, dt.date]], options: RunOptions, start: 
     log = get_run_logger()
     parent = run_id()
     params = {"options": options.model_dump(exclude_defaults=True), "snapshot": snapshot.model_dump()}
-    # effort_weekly is not by as-of date: every chunk would write the same table from the snapshot,
-    # so the first writes it (at scale 10, 715,682 rows and ~3 s a chunk)
+    # effort_weekly (and project_directory) are not by as-of date: every chunk would write the same
+    # tables from the snapshot, so the first writes them (at scale 10, 715,682 rows and ~3 s a chunk)
     runs = [run_deployment(CHUNK_DEPLOYMENT, timeout=0, idempotency_key=f"{parent}:{a}:{b}", as_subflow=True,
                            parameters={**params, "start_date": a, "end_date": b, "effort_weekly": i == 0})
             for i, (a, b) in enumerate(chunks)]
@@ -256,7 +256,8 @@ def backfill_chunk(start_date: dt.date, end_date: dt.date, options: RunOptions |
     itself and writes the pack as of end_date.
 
     Args:
-        effort_weekly: also replace effort_weekly, which is not by as-of date; the backfill asks
+        effort_weekly: also replace effort_weekly and project_directory, which are not by as-of
+            date; the backfill asks
             its first chunk only (from one snapshot every chunk would write the same table).
     """
     start, end = check_range(start_date, end_date, MAX_DAYS)

@@ -14,7 +14,6 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 DEMO_DIR, DEMO_WAREHOUSE = "data/sample", "sqlite:///warehouse.db"
-DEMO_HISTORY_DAYS = 365  # the demo backfills a year before its night: the review pack's 12 month-ends
 
 EPILOG = """\
 examples:
@@ -117,7 +116,7 @@ def parser() -> argparse.ArgumentParser:
     gr.add_argument("--password-env", metavar="VAR",
                     help="name of an environment variable holding the role's password (never on the command line)")
     d = sub.add_parser("demo", help=f"generate into {DEMO_DIR}/, run into ./warehouse.db, print a summary",
-                       description="Generate the sample data, backfill the year before yesterday and run the "
+                       description="Generate the sample data, backfill the two years before yesterday and run the "
                        "nightly refresh on it into a local SQLite warehouse, print the headline figures and the "
                        "path of the weekly review pack.")
     d.add_argument("--scale", type=float, default=1.0, help="sample volume multiplier (default 1)")
@@ -233,7 +232,8 @@ def _report(args: argparse.Namespace) -> int:
         if as_of is None:
             raise ReviewError(f"nothing published in {wh.url} yet: run or backfill first")
         out = args.out or pack_path(settings.reports_dir, as_of, args.lang)
-        path = write_pack(wh, as_of, out, lang=args.lang, currency=settings.reporting_currency)
+        path = write_pack(wh, as_of, out, lang=args.lang, currency=settings.reporting_currency,
+                          min_responses=settings.review.min_responses)
     finally:
         wh.dispose()
     print(path)
@@ -286,11 +286,12 @@ def _demo(args: argparse.Namespace) -> int:
     from opsmetrics.summary import demo_summary
     from schemas.config import load_settings
     from tasks.review import pack_path
+    from tasks.review.data import history_start
 
     options = RunOptions(source_dir=DEMO_DIR, warehouse=DEMO_WAREHOUSE)
-    # history for the review pack's charts and its XmR rule: the year before, in one pass
-    backfill(start_date=as_of - dt.timedelta(days=DEMO_HISTORY_DAYS), end_date=as_of - dt.timedelta(days=1),
-             options=options)
+    # history for the review pack's charts: every date it reads (its 12 month-ends and the 12 a year
+    # before them, about two years), in one pass
+    backfill(start_date=history_start(as_of), end_date=as_of - dt.timedelta(days=1), options=options)
     result = nightly_refresh(as_of=as_of, options=options)
     print(demo_summary(result, Path("warehouse.db").resolve()))
     pack = pack_path(load_settings(options).reports_dir, as_of).absolute()

@@ -14,14 +14,16 @@ def demo_summary(result: RunResult, warehouse: Path, campaigns: pd.DataFrame | N
                  portfolio: pd.DataFrame | None = None) -> str:
     """The demo's text. The campaigns and the customer NPS are read from the latest as-of date of
     the SQLite `warehouse`'s campaign_daily and portfolio_daily, unless those tables are passed in."""
+    funnel = None
     if campaigns is None or portfolio is None:
-        read = latest_rows(warehouse, ("campaign_daily", "portfolio_daily"))
+        read = latest_rows(warehouse, ("campaign_daily", "funnel_by_channel_daily", "portfolio_daily"))
         campaigns = read["campaign_daily"] if campaigns is None else campaigns
         portfolio = read["portfolio_daily"] if portfolio is None else portfolio
+        funnel = read["funnel_by_channel_daily"]
     lines = ["", f"opsmetrics nightly refresh as of {result.end}: {result.status}", "", "Headline figures:"]
     width = max(map(len, result.headline)) if result.headline else 0
     lines += [f"  {k:<{width}}  {fmt(v)}" for k, v in result.headline.items()]
-    lines += ["", *campaign_lines(campaigns), *nps_lines(portfolio)]
+    lines += ["", *campaign_lines(campaigns, funnel), *nps_lines(portfolio)]
     lines += ["", "Rows quarantined per entity (of rows read):"]
     lines += [f"  {name:<16} {c['quarantined']:>6,} of {c['read']:>8,}" for name, c in result.counts.items()]
     lines += ["", f"Warehouse: {warehouse} (SQLite)", "  tables: " + ", ".join(list(MARTS) + ["quarantine", "run_log"]),
@@ -49,29 +51,34 @@ def latest_rows(warehouse: Path, tables: tuple[str, ...]) -> dict[str, pd.DataFr
     return out
 
 
-def campaign_lines(campaigns: pd.DataFrame) -> list[str]:
-    """The best and the worst campaign by cost per win over 90 days, among those with spend and a
-    win (a campaign without spend costs nothing per win, one without a win has no cost per win:
-    those with spend are named apart)."""
+def campaign_lines(campaigns: pd.DataFrame, funnel: pd.DataFrame | None = None) -> list[str]:
+    """The best and the worst campaign by the cost per win of its matured cohort (leads 90 to 179
+    days old), among those whose matured leads had spend and a win, by the rules of the review
+    pack's "Campaigns" section: young campaigns, overhead and the unattributed `unknown` are never
+    named; those whose matured leads had spend and no win are counted apart."""
+    from tasks.review.sections.campaigns import JUDGED, SPENT_WON_NOTHING, judge_campaigns
+
     if campaigns.empty:
-        return ["Campaigns: none with leads or spend in the last 90 days."]
+        return ["Campaigns: none with leads or spend in the last 180 days."]
     day = campaigns["as_of_date"].max()
     latest = campaigns[campaigns["as_of_date"] == day]
-    ranked = latest[(latest["spend_90d"] > 0) & (latest["won_90d"] > 0)].sort_values(
-        ["cost_per_win_90d", "channel", "campaign"])
-    lines = [f"Campaigns by cost per win (90 days to {str(day)[:10]}):"]
+    # the channel's costs only place a campaign against its channel; best and worst do not need them
+    judged = judge_campaigns(latest, funnel if funnel is not None else pd.DataFrame())
+    judged = judged[judged["kind"] == JUDGED]
+    ranked = judged[judged["cost_per_win_prior_90d"] > 0].sort_values(["cost_per_win_prior_90d", "channel", "campaign"])
+    lines = [f"Campaigns by cost per win of their matured leads (created 90 to 179 days before {str(day)[:10]}):"]
     if ranked.empty:
-        lines.append("  none has both spend and a win")
+        lines.append("  none has matured leads with both spend and a win")
     else:
         picks = [("best", ranked.iloc[0])] + ([("worst", ranked.iloc[-1])] if len(ranked) > 1 else [])
-        lines += [f"  {label:<6} {r['channel']} / {r['campaign']}: {fmt(float(r['cost_per_win_90d']))} per win "
-                  f"({int(r['won_90d'])} won of {int(r['leads_90d'])} leads, spend {fmt(float(r['spend_90d']))})"
-                  for label, r in picks]
-    idle = latest[(latest["spend_90d"] > 0) & (latest["won_90d"] == 0)].sort_values("spend_90d", ascending=False)
+        lines += [f"  {label:<6} {r['channel']} / {r['campaign']}: {fmt(float(r['cost_per_win_prior_90d']))} per win "
+                  f"({int(r['won_prior_90d'])} won of {int(r['leads_prior_90d'])} matured leads, spend "
+                  f"{fmt(float(r['spend_prior_90d']))})" for label, r in picks]
+    idle = judged[judged["late"] == SPENT_WON_NOTHING]  # already largest matured spend first
     if not idle.empty:
         top = idle.iloc[0]
-        lines.append(f"  spend without a win: {len(idle)} campaign{'s' * (len(idle) > 1)}, the largest "
-                     f"{top['channel']} / {top['campaign']} ({fmt(float(top['spend_90d']))})")
+        lines.append(f"  spent on matured leads without a win: {len(idle)} campaign{'s' * (len(idle) > 1)}, the "
+                     f"largest {top['channel']} / {top['campaign']} ({fmt(float(top['spend_prior_90d']))})")
     return lines
 
 

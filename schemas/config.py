@@ -139,6 +139,14 @@ class Sources(Strict):
         return "files"
 
 
+class ReviewSettings(Strict):
+    """How the weekly review pack judges what it shows."""
+
+    min_responses: int = Field(5, ge=1, description="a project's NPS is shown as a judgement only over at least "
+                                                    "this many customer answers (180 days); fewer are listed as "
+                                                    "too few answers, with their count")
+
+
 # --- the whole file ---------------------------------------------------------------------------
 
 class Settings(Strict):
@@ -153,6 +161,7 @@ class Settings(Strict):
     warehouse_schema: str = Field("opsmetrics", pattern=r"^[a-z_][a-z0-9_]{0,62}$",
                                   description="PostgreSQL: the schema of the output tables")
     sources: Sources = Sources()
+    review: ReviewSettings = ReviewSettings()
     # the environment's default, like the warehouse's: where a worker (or a test session) keeps packs
     reports_dir: str = Field(default_factory=lambda: os.environ.get(REPORTS_ENV) or "reports",
                              description="folder the weekly review pack (review-<as-of date>.html) of every "

@@ -24,6 +24,9 @@ class ReviewMetric:
     area: str  # a key of AREAS
     en: str
     zh: str
+    # a weekly flow's longer window, whose month-end values its 6-12 chart draws beside its weeks
+    # (a week's flow at a month-end is not the month); "": the metric's own month-end values
+    monthly: str = ""
 
     def label(self, lang: str) -> str:
         return self.zh if lang == "zh" else self.en
@@ -56,38 +59,59 @@ DIRECTIONS: dict[str, dict[str, str]] = {
 
 _M = ReviewMetric
 METRICS: dict[str, ReviewMetric] = {m.name: m for m in (
+    _M("leads_created_7d", "higher", "count", "sales", "Leads created (7 d)", "新线索（7天）", "leads_created_30d"),
     _M("leads_created_30d", "higher", "count", "sales", "Leads created (30 d)", "新线索（30天）"),
+    _M("leads_qualified_7d", "higher", "count", "sales", "Leads qualified (7 d)", "合格线索（7天）",
+       "leads_qualified_30d"),
     _M("leads_qualified_30d", "higher", "count", "sales", "Leads qualified (30 d)", "合格线索（30天）"),
     _M("lead_qualification_rate_90d", "higher", "ratio", "sales", "Lead qualification rate (90 d)",
        "线索合格率（90天）"),
     _M("lead_conversion_rate_90d", "higher", "ratio", "sales", "Lead conversion rate (90 d)", "线索转化率（90天）"),
+    _M("deals_created_7d", "higher", "count", "sales", "Deals created (7 d)", "新建商机（7天）", "deals_created_30d"),
     _M("deals_created_30d", "higher", "count", "sales", "Deals created (30 d)", "新建商机（30天）"),
     _M("open_pipeline_count", "higher", "count", "sales", "Open pipeline (deals)", "在途商机数"),
     _M("open_pipeline_amount", "higher", "money", "sales", "Open pipeline amount", "在途商机金额"),
+    _M("deals_won_7d", "higher", "count", "sales", "Deals won (7 d)", "赢单数（7天）", "deals_won_30d"),
     _M("deals_won_30d", "higher", "count", "sales", "Deals won (30 d)", "赢单数（30天）"),
+    _M("bookings_7d", "higher", "money", "sales", "Bookings (7 d)", "签约额（7天）", "bookings_30d"),
     _M("bookings_30d", "higher", "money", "sales", "Bookings (30 d)", "签约额（30天）"),
     _M("win_rate_90d", "higher", "ratio", "sales", "Win rate (90 d)", "赢单率（90天）"),
     _M("avg_sales_cycle_days_90d", "lower", "days", "sales", "Mean sales cycle (90 d)", "平均销售周期（90天）"),
     _M("median_sales_cycle_days_90d", "lower", "days", "sales", "Median sales cycle (90 d)", "销售周期中位数（90天）"),
+    _M("marketing_spend_7d", "neutral", "money", "sales", "Marketing spend (7 d)", "市场投入（7天）",
+       "marketing_spend_30d"),
     _M("marketing_spend_30d", "neutral", "money", "sales", "Marketing spend (30 d)", "市场投入（30天）"),
+    _M("new_customers_7d", "higher", "count", "customers", "New customers (7 d)", "新客户（7天）",
+       "new_customers_30d"),
     _M("new_customers_30d", "higher", "count", "customers", "New customers (30 d)", "新客户（30天）"),
     _M("cac_30d", "lower", "money", "customers", "Customer acquisition cost (30 d)", "获客成本（30天）"),
     _M("customers_total", "higher", "count", "customers", "Customers", "客户总数"),
     _M("key_accounts_total", "higher", "count", "customers", "Key accounts", "重点客户数"),
     _M("renewal_rate_90d", "higher", "ratio", "customers", "Renewal rate (90 d)", "续约率（90天）"),
     _M("active_projects", "neutral", "count", "delivery", "Active projects", "进行中项目"),
+    _M("projects_delivered_7d", "higher", "count", "delivery", "Projects delivered (7 d)", "已交付项目（7天）",
+       "projects_delivered_90d"),
     _M("projects_delivered_90d", "higher", "count", "delivery", "Projects delivered (90 d)", "已交付项目（90天）"),
     _M("on_time_delivery_rate_90d", "higher", "ratio", "delivery", "On-time delivery rate (90 d)",
        "按期交付率（90天）"),
     _M("milestones_overdue", "lower", "count", "delivery", "Overdue milestones", "逾期里程碑"),
     _M("delivered_margin_pct_90d", "higher", "ratio", "delivery", "Delivered margin (90 d)", "已交付项目毛利率（90天）"),
+    _M("hours_7d", "neutral", "hours", "cost", "Hours logged (7 d)", "工时（7天）", "hours_30d"),
     _M("hours_30d", "neutral", "hours", "cost", "Hours logged (30 d)", "工时（30天）"),
+    _M("labour_cost_7d", "neutral", "money", "cost", "Labour cost (7 d)", "人工成本（7天）", "labour_cost_30d"),
     _M("labour_cost_30d", "neutral", "money", "cost", "Labour cost (30 d)", "人工成本（30天）"),
+    _M("expenses_7d", "lower", "money", "cost", "Expenses (7 d)", "项目费用（7天）", "expenses_30d"),
     _M("expenses_30d", "lower", "money", "cost", "Expenses (30 d)", "项目费用（30天）"),
+    _M("feedback_responses_7d", "higher", "count", "voice", "Customer responses (7 d)", "客户反馈数（7天）",
+       "feedback_responses_90d"),
     _M("feedback_responses_90d", "higher", "count", "voice", "Customer responses (90 d)", "客户反馈数（90天）"),
     _M("nps_90d", "higher", "nps", "voice", "Customer NPS (90 d)", "客户 NPS（90天）"),
     _M("team_score_avg_90d", "higher", "score", "voice", "Team score (90 d)", "团队平均评分（90天）"),
 )}
+
+
+# the longer windows drawn as the months of a weekly flow's chart, not in a chart of their own
+MONTHLY_OF_WEEKLY = frozenset(m.monthly for m in METRICS.values() if m.monthly)
 
 
 def review_metric(name: str) -> ReviewMetric:

@@ -97,6 +97,19 @@ PORTFOLIO_DAILY = Table("portfolio_daily", "the project-wide view, one row per a
     OutputColumn("team_score_avg_90d", FLOAT, "mean score of the team responses (valid feedback with any other "
                  "respondent than customer, partners included) with date(submitted_at) in the 90 days ending D",
                  "score 0-10"),
+    # the review's weekly grain: sampled every 7 days these windows do not overlap
+    _count("leads_created_7d", "leads with date(created_at) in the 7 days ending D"),
+    _count("leads_qualified_7d", "leads with date(qualified_at) in the 7 days ending D"),
+    _count("deals_created_7d", "deals with date(created_at) in the 7 days ending D"),
+    _count("deals_won_7d", "deals won in the 7 days ending D"),
+    _money("bookings_7d", "sum of amount of the deals won in the 7 days ending D"),
+    _money("marketing_spend_7d", "sum of marketing spend with spend_date in the 7 days ending D"),
+    _count("new_customers_7d", "accounts whose first won deal closed in the 7 days ending D"),
+    _count("projects_delivered_7d", "projects delivered with actual_end_date in the 7 days ending D"),
+    OutputColumn("hours_7d", FLOAT, "sum of hours of time entries with work_date in the 7 days ending D", "hours"),
+    _money("labour_cost_7d", "sum of labour cost (hours x rate) of the same entries"),
+    _money("expenses_7d", "sum of expenses with expense_date in the 7 days ending D"),
+    _count("feedback_responses_7d", "customer responses with date(submitted_at) in the 7 days ending D"),
 ))
 
 PROJECT_DAILY = Table(
@@ -138,38 +151,56 @@ PROJECT_DAILY = Table(
             "schedule_slip_days > 0; else green"),
     ))
 
-FUNNEL_BY_CHANNEL_DAILY = Table(
-    "funnel_by_channel_daily", "which channels bring customers; one row per as-of date per channel (all eight)",
-    ("as_of_date", "channel"), (
-        AS_OF,
-        OutputColumn("channel", TEXT, "lead channel"),
-        _count("leads_90d", "leads of the channel created in the 90 days ending D (the cohort)"),
-        _count("qualified_90d", "of the cohort, leads qualified by D"),
-        _count("converted_90d", "of the cohort, leads converted by D"),
-        _count("won_90d", "of the cohort, leads with a valid deal won by D"),
-        _money("spend_90d", "sum of the channel's spend with spend_date in the 90 days ending D"),
-        _money("cost_per_lead_90d", "spend_90d / leads_90d"),
-        _money("cost_per_win_90d", "spend_90d / won_90d"),
-    ))
-
-CAMPAIGN_DAILY = Table(
-    "campaign_daily", "which operating actions (campaigns) bring customers, for keep-or-drop decisions; one row "
-    "per as-of date per (channel, campaign) with a lead created or a spend row dated in the 90 days ending D",
-    ("as_of_date", "channel", "campaign"), (
-        AS_OF,
-        OutputColumn("channel", TEXT, "lead or spend channel"),
-        OutputColumn("campaign", TEXT, "campaign of the leads and the spend, trimmed; unknown where it is missing"),
-        _count("leads_90d", "leads of the channel and campaign created in the 90 days ending D (the cohort)"),
+def _campaign_measures(of: str) -> tuple[OutputColumn, ...]:
+    """The measures of campaign_daily, over the leads and spend `of` a row (METRICS.md: the funnel
+    has every column of campaign_daily but `campaign`, each over the whole channel). Two cohorts:
+    the leads created in W90 (young) and those created in P90 = D-179 ... D-90 (matured)."""
+    return (
+        _count("leads_90d", f"leads of {of} created in the 90 days ending D (the cohort)"),
         _count("qualified_90d", "of the cohort, leads qualified by D"),
         _count("converted_90d", "of the cohort, leads converted by D"),
         _count("won_90d", "of the cohort, leads with a valid deal won by D"),
         _money("cohort_won_amount", "sum of amount of the valid deals won by D (whenever they closed) whose lead_id "
                "is a lead of the cohort"),
-        _money("spend_90d", "sum of the spend with this channel and campaign and spend_date in the 90 days ending D"),
+        _money("spend_90d", f"sum of the spend of {of} with spend_date in the 90 days ending D"),
         _money("cost_per_lead_90d", "spend_90d / leads_90d"),
         _money("cost_per_win_90d", "spend_90d / won_90d"),
         OutputColumn("return_on_spend_90d", FLOAT, "cohort_won_amount / spend_90d",
                      "ratio (reporting currency won per unit spent)"),
+        _count("opportunities_90d", f"opportunities (valid deals by lead_id) created in the 90 days ending D of the "
+               f"leads of {of} created by D (in those 90 days or before them)"),
+        _money("pipeline_amount_90d", "sum of amount of those opportunities, whatever their stage at D"),
+        _money("cost_per_opportunity_90d", "spend_90d / opportunities_90d"),
+        _count("leads_prior_90d", f"leads of {of} created in the 90 days before those 90 days (D-179 ... D-90: "
+               "the matured cohort)"),
+        _count("won_prior_90d", "of the matured cohort, leads with a valid deal won by D"),
+        _money("won_amount_prior_90d", "sum of amount of the valid deals won by D whose lead_id is a lead of the "
+               "matured cohort"),
+        _money("spend_prior_90d", f"sum of the spend of {of} with spend_date in D-179 ... D-90"),
+        _money("cost_per_win_prior_90d", "spend_prior_90d / won_prior_90d"),
+        OutputColumn("return_on_spend_prior_90d", FLOAT, "won_amount_prior_90d / spend_prior_90d",
+                     "ratio (reporting currency won per unit spent)"),
+    )
+
+
+CAMPAIGN_DAILY = Table(
+    "campaign_daily", "which operating actions (campaigns) bring customers, for keep-or-drop decisions; one row "
+    "per as-of date per (channel, campaign) with a lead created or a spend row dated in the 90 days ending D or in "
+    "the 90 days before them (D-179 ... D-90)",
+    ("as_of_date", "channel", "campaign"), (
+        AS_OF,
+        OutputColumn("channel", TEXT, "lead or spend channel"),
+        OutputColumn("campaign", TEXT, "campaign of the leads and the spend, trimmed; unknown where it is missing"),
+        *_campaign_measures("the channel and campaign"),
+    ))
+
+FUNNEL_BY_CHANNEL_DAILY = Table(
+    "funnel_by_channel_daily", "which channels bring customers; one row per as-of date per channel (all eight): "
+    "the measures of campaign_daily over the whole channel, whatever the campaign",
+    ("as_of_date", "channel"), (
+        AS_OF,
+        OutputColumn("channel", TEXT, "lead channel"),
+        *_campaign_measures("the channel (whatever their campaign)"),
     ))
 
 SEGMENT_DAILY = Table(
@@ -196,6 +227,35 @@ REVIEW_CHANGES = Table(
         _share("change_pct", "change / abs(value_7d_ago)"),
     ))
 
+# METRICS.md, review_signals: the metrics analysed, and how. The weekly flows as they are; the
+# levels as their weekly change (a level that grows steadily has a steady weekly change: no signal).
+# The 30- and 90-day windows and the rates are not analysed: sampled weekly, their windows overlap.
+WEEKLY, WEEKLY_CHANGE = "weekly", "weekly_change"
+SIGNAL_LEVELS = ("customers_total", "key_accounts_total", "open_pipeline_count", "open_pipeline_amount",
+                 "active_projects", "milestones_overdue")
+SIGNAL_SERIES: dict[str, str] = {
+    **{c.name: WEEKLY for c in PORTFOLIO_DAILY.columns if c.name.endswith("_7d")},
+    **{name: WEEKLY_CHANGE for name in SIGNAL_LEVELS},
+}
+SIGNAL_RULES = ("outside", "three_of_four", "eight_in_a_row")  # in the order they are tried
+
+REVIEW_SIGNALS = Table(
+    "review_signals", "what moved beyond its usual variation (an XmR process behaviour chart over 13 weekly values); "
+    "one row per as-of date per analysed metric", ("as_of_date", "metric"), (
+        AS_OF,
+        OutputColumn("metric", TEXT, "a weekly flow (*_7d) of portfolio_daily, or a level analysed as its weekly change"),
+        OutputColumn("series", TEXT, "weekly: v_k = the metric as of D-7k, k = 0 ... 12; weekly_change: v_k = its "
+                     "value as of D-7k minus as of D-7(k+1), k = 0 ... 11"),
+        OutputColumn("value", FLOAT, "v_0, the latest week", "the metric's unit"),
+        OutputColumn("centre", FLOAT, "mean of the baseline (v_1 ... the oldest)", "the metric's unit"),
+        OutputColumn("lower_limit", FLOAT, "centre - 2.66 x mean moving range of the baseline", "the metric's unit"),
+        OutputColumn("upper_limit", FLOAT, "centre + 2.66 x mean moving range of the baseline", "the metric's unit"),
+        OutputColumn("rule", TEXT, "the first rule that holds: outside (v_0 beyond a limit), three_of_four (3 of v_0 ... "
+                     "v_3, v_0 among them, beyond the same midway, centre +- 1.33 x mean moving range), eight_in_a_row "
+                     "(v_0 ... v_7 on one side of the centre); null: no signal, or a flat baseline (mean moving range 0)"),
+        OutputColumn("side", TEXT, "up when v_0 > centre, down when v_0 < centre, null when equal"),
+    ))
+
 EFFORT_WEEKLY = Table(
     "effort_weekly", "who spent how long in which phase, per week (all valid time entries, not as-of)",
     ("week_start", "project_id", "role", "phase"), (
@@ -208,7 +268,31 @@ EFFORT_WEEKLY = Table(
     ), as_of=False)
 
 MARTS: dict[str, Table] = {t.name: t for t in (PORTFOLIO_DAILY, PROJECT_DAILY, FUNNEL_BY_CHANNEL_DAILY, CAMPAIGN_DAILY,
-                                               SEGMENT_DAILY, REVIEW_CHANGES, EFFORT_WEEKLY)}
+                                               SEGMENT_DAILY, REVIEW_CHANGES, REVIEW_SIGNALS, EFFORT_WEEKLY)}
+
+
+# Not a table of METRICS.md: who is who, so the review pack can put names beside ids (a project's
+# name, its account's name) and measure the schedule (start and planned end). The valid rows as the
+# latest completed run read them, replaced whole like effort_weekly.
+PROJECT_DIRECTORY = Table(
+    "project_directory", "every valid project with its name, its account's name and its dates (not as-of: the valid "
+    "rows as the latest run read them)", ("project_id",), (
+        OutputColumn("project_id", TEXT, "the project"),
+        OutputColumn("name", TEXT, "the project's name (projects.name)"),
+        OutputColumn("account_id", TEXT, "the project's account"),
+        OutputColumn("account_name", TEXT, "the account's name: account_name of the latest created valid deal of that "
+                     "account that names it"),
+        OutputColumn("deal_id", TEXT, "the project's deal, as the source gives it"),
+        OutputColumn("status", TEXT, "planned, active, on_hold, delivered or cancelled (today's)"),
+        OutputColumn("start_date", DATE, "start date", "date"),
+        OutputColumn("planned_end_date", DATE, "planned end date", "date"),
+        OutputColumn("actual_end_date", DATE, "actual end date, once delivered or cancelled", "date"),
+    ), as_of=False)
+
+DIMENSIONS: dict[str, Table] = {PROJECT_DIRECTORY.name: PROJECT_DIRECTORY}
+
+# every table a run computes and publishes: the marts of METRICS.md and the dimensions
+PUBLISHED: dict[str, Table] = {**MARTS, **DIMENSIONS}
 
 
 QUARANTINE = Table(

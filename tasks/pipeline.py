@@ -125,7 +125,7 @@ def compute(valid: dict[str, pd.DataFrame], settings: Settings, start: dt.date, 
             log: Log, effort: bool = True) -> Marts:
     """The tables of start … end; a range longer than SLICE_DAYS as MartSlices, whose slices are
     computed one at a time as publish writes them (memory of one slice, not of the range).
-    effort_weekly (not by as-of date) only with `effort`."""
+    The tables not by as-of date (effort_weekly, project_directory) only with `effort`."""
     if (end - start).days + 1 > SLICE_DAYS:
         marts = MartSlices(build_facts(valid, settings.business_timezone), start, end, effort=effort)
         log.info("compute: %d slices of at most %d dates, each computed as it is published",
@@ -153,7 +153,8 @@ def review_pack(settings: Settings, wh: Warehouse, as_of: dt.date, log: Log) -> 
     # imported here: a backfill's chunk writes no pack, and its process starts faster without
     from tasks.review import pack_path, write_pack
 
-    path = write_pack(wh, as_of, pack_path(settings.reports_dir, as_of), currency=settings.reporting_currency)
+    path = write_pack(wh, as_of, pack_path(settings.reports_dir, as_of), currency=settings.reporting_currency,
+                      min_responses=settings.review.min_responses)
     log.info("review pack as of %s: %s", as_of, path)
     return str(path)
 
@@ -223,8 +224,8 @@ def run(settings: Settings, start: dt.date, end: dt.date, *, warehouse: Warehous
     `prepared`: the caller has already migrated the warehouse. `snapshot`: the sources were synced
     and staged by the backfill this run is a chunk of (`staged_from_snapshot`). `review=False`: no
     review pack (a chunk's: its backfill writes one when every chunk has published).
-    `effort=False`: effort_weekly, which is not by as-of date, is neither computed nor replaced
-    (the chunks of a backfill but its first: from one snapshot they would all write the same table)."""
+    `effort=False`: effort_weekly and project_directory, which are not by as-of date, are neither
+    computed nor replaced (the chunks of a backfill but its first: from one snapshot they would all write the same table)."""
     lean_arrow_memory()
     result = RunResult(run_id, flow, start, end)
     record = RunRecord(run_id, {}, at=dt.datetime.now(dt.UTC))

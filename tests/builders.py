@@ -182,6 +182,9 @@ PORTFOLIO_METRICS = [
     "active_projects", "projects_delivered_90d", "on_time_delivery_rate_90d", "milestones_overdue",
     "hours_30d", "labour_cost_30d", "expenses_30d", "delivered_margin_pct_90d",
     "feedback_responses_90d", "nps_90d", "team_score_avg_90d",
+    "leads_created_7d", "leads_qualified_7d", "deals_created_7d", "deals_won_7d", "bookings_7d",
+    "marketing_spend_7d", "new_customers_7d", "projects_delivered_7d", "hours_7d", "labour_cost_7d", "expenses_7d",
+    "feedback_responses_7d",
 ]
 
 

@@ -62,7 +62,9 @@ def test_run_publishes_every_table_and_quarantines_what_was_injected(drop, tmp_p
     assert set(t) >= {"portfolio_daily", "project_daily", "funnel_by_channel_daily", "campaign_daily",
                       "segment_daily", "review_changes", "effort_weekly", "quarantine", "run_log"}
     assert len(t["portfolio_daily"]) == 1 and len(t["funnel_by_channel_daily"]) == 8
-    assert len(t["project_daily"]) > 0 and len(t["review_changes"]) == 29 and len(t["campaign_daily"]) > 8
+    # one date: a review_changes row per portfolio metric (41), a review_signals row per analysed one (18)
+    assert len(t["project_daily"]) > 0 and len(t["review_changes"]) == 41 and len(t["campaign_daily"]) > 8
+    assert len(t["review_signals"]) == 18
     assert t["portfolio_daily"]["feedback_responses_90d"].iloc[0] > 0
     # exactly the rows the generator broke are quarantined, no more, no fewer
     manifest = build(scale=SCALE, seed=3, end_date=END).manifest

@@ -79,7 +79,8 @@ def test_backfill_writes_every_date_once(prefect_api, tmp_path, warehouse):
                  options=RunOptions(source_dir=str(src), warehouse=warehouse))
     dates = read(warehouse, "select as_of_date, count(*) n from portfolio_daily group by as_of_date")
     assert len(dates) == 29 and set(dates["n"]) == {1}
-    assert read(warehouse, "select count(*) n from review_changes").n[0] == 29 * 29  # 29 dates x 29 metrics
+    assert read(warehouse, "select count(*) n from review_changes").n[0] == 29 * 41  # 29 dates x 41 metrics
+    assert read(warehouse, "select count(*) n from review_signals").n[0] == 29 * 18  # x 18 analysed metrics
 
 
 @pytest.mark.parametrize("start,end,match", [("not-a-date", "2026-01-01", "start_date: 'not-a-date' is not a date"),

@@ -43,9 +43,10 @@ def test_a_run_publishes_every_table_and_logs_itself(tmp_path, wh):
     assert (result.status, result.message) == ("completed", "published 1 as-of date 2026-03-01 … 2026-03-01")
     assert result.headline["customers_total"] == 1 and result.counts["leads"]["read"] == 40
     # one row per table and date: 1 portfolio row, 8 channels, and in review_changes one row per
-    # portfolio metric (every column of portfolio_daily but as_of_date): 29
+    # portfolio metric (every column of portfolio_daily but as_of_date): 41; in review_signals one per
+    # analysed metric (the 12 weekly flows and 6 levels): 18
     assert result.written["portfolio_daily"] == 1 and result.written["funnel_by_channel_daily"] == 8
-    assert result.written["review_changes"] == 29
+    assert result.written["review_changes"] == 41 and result.written["review_signals"] == 18
     log = read(wh, "select run_id, flow, status, leads_read from run_log")
     assert log.to_dict("records") == [{"run_id": "r1", "flow": "nightly_refresh", "status": "completed",
                                        "leads_read": 40}]

@@ -13,7 +13,9 @@ import subprocess
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
+import sqlalchemy as sa
 from prefect_stack import ROOT
 from review.sample import END, sample_warehouse
 
@@ -56,14 +58,18 @@ def browser_installed() -> None:
 
 
 @pytest.fixture(scope="module")
-def packs(browser_installed, tmp_path_factory) -> dict[str, Path]:
-    """The packs of a warehouse with 120 days of history and a restated past deal, in both languages."""
-    sample = sample_warehouse(tmp_path_factory.mktemp("review-browser"))
-    try:
-        return {lang: write_pack(sample.wh, END, pack_path(sample.settings.reports_dir, END, lang), lang=lang)
-                for lang in ("en", "zh")}
-    finally:
-        sample.wh.dispose()
+def sample(browser_installed, tmp_path_factory):
+    """A warehouse with 120 days of history, a real change in its last week and a restated past deal."""
+    s = sample_warehouse(tmp_path_factory.mktemp("review-browser"))
+    yield s
+    s.wh.dispose()
+
+
+@pytest.fixture(scope="module")
+def packs(sample) -> dict[str, Path]:
+    """Its packs as of its last date, in both languages."""
+    return {lang: write_pack(sample.wh, END, pack_path(sample.settings.reports_dir, END, lang), lang=lang)
+            for lang in ("en", "zh")}
 
 
 @pytest.fixture
@@ -140,6 +146,24 @@ def test_the_pack_opens_offline_and_draws_every_chart(packs, driver, lang, tmp_p
         driver.save_screenshot(str(tmp_path / f"failure-{lang}.png"))
         print(f"screenshot of the failure: {tmp_path / f'failure-{lang}.png'}; page {page}")
         raise
+
+
+def test_the_signals_on_the_page_are_the_review_signals_rows_with_a_rule(sample, packs, driver):
+    """What a reader (or a tool) sees flagged is what the warehouse says moved, nothing more or less:
+    the planted campaign launch at least, each with its chart drawn."""
+    driver.get(packs["en"].as_uri())
+    wait_for_charts(driver)
+    shown = driver.execute_script(
+        "return Array.from(document.querySelectorAll('#what-changed tr[data-metric]'))"
+        ".map(r => [r.dataset.metric, r.dataset.rule, r.className])")
+    rows = pd.read_sql(sa.text("SELECT metric, rule, side FROM review_signals WHERE as_of_date = :d AND rule IS NOT NULL"),
+                       sample.wh.engine, params={"d": END})
+    assert {(m, r) for m, r, _ in shown} == set(zip(rows["metric"], rows["rule"], strict=True))
+    # 30 leads launched in the last week where the weeks before brought about 6: above the upper limit,
+    # good for the business
+    assert ["leads_created_7d", "outside", "good"] in shown
+    drawn = {c["id"]: c["marks"] for c in driver.execute_script(COUNT_MARKS)}
+    assert all(drawn[f"chart-signal-{m}"] > 0 for m, _, _ in shown)
 
 
 def shot(driver, tmp_path: Path) -> None:

@@ -14,11 +14,23 @@ SPEC = Path(__file__).resolve().parents[2] / "shared" / "spec" / "METRICS.md"
 pytestmark = pytest.mark.skipif(not SPEC.exists(), reason="../shared/spec/METRICS.md is not beside the checkout")
 
 
+# METRICS.md's tables the pipeline does not publish yet: the plan and the review's notes, with their
+# source entities (issue 23, "Close the loop")
+NOT_YET = {"targets", "review_notes"}
+
+
 def spec_tables() -> dict[str, list[str]]:
     """table → columns, from the `### name` sections' first table column and the prose lists."""
     out: dict[str, list[str]] = {}
+    funnel: list[str] = []  # tables whose columns are campaign_daily's but `campaign` (said in a sentence)
     for section in re.split(r"^### ", SPEC.read_text(encoding="utf-8"), flags=re.M)[1:]:
-        name = section.split()[0]
+        names = [n.strip() for n in section.split(" — ")[0].split(",")]  # "### targets, review_notes — …"
+        if set(names) <= NOT_YET:
+            continue
+        name = names[0]
+        if re.search(r"every column of `campaign_daily`\s+but `campaign`", section):
+            funnel.append(name)
+            continue
         cols: list[str] = []
         for line in section.splitlines():
             if line.startswith("| ") and not line.startswith("| column") and not line.startswith("|--"):
@@ -29,6 +41,8 @@ def spec_tables() -> dict[str, list[str]]:
             sentence = section.split("\n", 1)[1].split(" and per entity")[0]
             cols = re.findall(r"`([a-z_]+)`", re.sub(r"\(.*?\)", "", sentence))  # "(`completed` / …)" are values
         out[name] = [c for c in cols if c]
+    for name in funnel:
+        out[name] = [c for c in out["campaign_daily"] if c != "campaign"]
     return out
 
 

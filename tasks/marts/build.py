@@ -20,7 +20,9 @@ from tasks.marts.facts import Facts, build_facts
 from tasks.marts.funnel_by_channel_daily import funnel_by_channel_daily
 from tasks.marts.portfolio_daily import portfolio_daily
 from tasks.marts.project_daily import project_daily
+from tasks.marts.project_directory import project_directory
 from tasks.marts.review_changes import LOOKBACK, review_changes
+from tasks.marts.review_signals import SIGNAL_LOOKBACK, review_signals
 from tasks.marts.segment_daily import segment_daily
 
 SLICE_DAYS = 92  # dates per slice of a long range: a quarter
@@ -34,11 +36,12 @@ def build_marts(valid: dict[str, pd.DataFrame], tz: str, start: dt.date, end: dt
 
 
 def marts_of(facts: Facts, start: dt.date, end: dt.date, effort: bool = True) -> dict[str, pd.DataFrame]:
-    """The tables of the dates start … end from the facts; effort_weekly (not by as-of date) only
-    with `effort`."""
+    """The tables of the dates start … end from the facts; the tables not by as-of date
+    (effort_weekly, project_directory) only with `effort`."""
     grid = Grid.between(start, end)
-    # the portfolio is computed 7 days further back so review_changes has each date's week-ago value
-    portfolio = portfolio_daily(facts, grid.shifted(LOOKBACK))
+    # the portfolio is computed further back so that review_changes has each date's week-ago value
+    # and review_signals its 13 weekly values, whether or not those dates were ever written
+    portfolio = portfolio_daily(facts, grid.shifted(max(LOOKBACK, SIGNAL_LOOKBACK)))
     dates = list(grid.dates.date)
     marts = {
         "portfolio_daily": portfolio[portfolio["as_of_date"].isin(dates)].reset_index(drop=True),
@@ -47,9 +50,11 @@ def marts_of(facts: Facts, start: dt.date, end: dt.date, effort: bool = True) ->
         "campaign_daily": campaign_daily(facts, grid),
         "segment_daily": segment_daily(facts, grid),
         "review_changes": review_changes(portfolio, dates),
+        "review_signals": review_signals(portfolio, dates),
     }
     if effort:
         marts["effort_weekly"] = effort_weekly(facts)
+        marts["project_directory"] = project_directory(facts)
     return marts
 
 
@@ -61,7 +66,7 @@ def slices(start: dt.date, end: dt.date, days: int = SLICE_DAYS) -> list[tuple[d
 
 class MartSlices:
     """The tables of a long range, computed a slice of dates at a time as they are iterated:
-    (start, end, tables) per slice, effort_weekly with the first (with `effort`). `portfolio` keeps the
+    (start, end, tables) per slice, the tables not by as-of date with the first (with `effort`). `portfolio` keeps the
     portfolio_daily rows seen (one small row per date) for the run's headline.
 
     A plain class on purpose (not a dataclass or a collection): an orchestrator passing it between

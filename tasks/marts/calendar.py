@@ -84,6 +84,13 @@ def in_window(day, n: int) -> Span:
     return Span(day, day + (n - 1))
 
 
+def in_prior_window(day, n: int) -> Span:
+    """A fact dated `day` is in the n days before Wn (D−(2n−1) … D−n: P90 for n = 90) for
+    D ∈ [day + n, day + 2n − 1]."""
+    day = np.asarray(day, dtype="int64")
+    return Span(day + n, day + (2 * n - 1))
+
+
 def from_day(day) -> Span:
     """A fact dated `day` counts from that day on ("by D", "to date": day ≤ D)."""
     day = np.asarray(day, dtype="int64")

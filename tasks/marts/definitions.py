@@ -25,11 +25,15 @@ from tasks.marts.calendar import (
     Grid,
     Groups,
     Span,
-    count_cohort_reaching,
     count_in_window,
+    count_per_day,
+    from_day,
+    in_prior_window,
     in_window,
+    overlap,
     ratio,
     sum_in_window,
+    sum_per_day,
 )
 
 
@@ -147,15 +151,23 @@ def nps_in_window(responses: pd.DataFrame, n: int, grid: Grid, by: Groups | None
     return count, ratio(100.0 * net, count)
 
 
-class Funnel90d(NamedTuple):
-    """The W90 lead cohort of each group and what became of it by D, with the group's W90 spend:
-    (groups × dates) matrices, the columns funnel_by_channel_daily and campaign_daily share."""
+class CampaignMeasures(NamedTuple):
+    """The measures of campaign_daily, which funnel_by_channel_daily has too (METRICS.md): per group
+    of leads and spend, (groups × dates) matrices. Two cohorts of the group's leads: the young one,
+    created in W90, and the matured one, created in P90 (D−179 … D−90, past most sales cycles)."""
 
     leads: np.ndarray  # leads created in W90 (the cohort)
     qualified: np.ndarray  # of the cohort, qualified by D
     converted: np.ndarray  # of the cohort, converted by D
     won: np.ndarray  # of the cohort, leads with a valid deal won by D
+    cohort_won_amount: np.ndarray  # Σ amount of the valid deals won by D (whenever they closed) of the cohort's leads
     spend: np.ndarray  # Σ spend with spend_date in W90
+    opportunities: np.ndarray  # opportunities created in W90 of the group's leads created by D
+    pipeline_amount: np.ndarray  # Σ amount of those opportunities, whatever their stage at D
+    leads_prior: np.ndarray  # leads created in P90 (the matured cohort)
+    won_prior: np.ndarray  # of the matured cohort, leads with a valid deal won by D
+    won_amount_prior: np.ndarray  # Σ amount of the valid deals won by D of the matured cohort's leads
+    spend_prior: np.ndarray  # Σ spend with spend_date in P90
 
     @property
     def cost_per_lead(self) -> np.ndarray:
@@ -165,15 +177,65 @@ class Funnel90d(NamedTuple):
     def cost_per_win(self) -> np.ndarray:
         return ratio(self.spend, self.won)
 
+    @property
+    def return_on_spend(self) -> np.ndarray:
+        return ratio(self.cohort_won_amount, self.spend)
 
-def funnel_90d(leads: pd.DataFrame, spend: pd.DataFrame, grid: Grid, of_lead: Groups, of_spend: Groups) -> Funnel90d:
-    """The cohort of leads created in W90, per group of `of_lead`, reaching each step by D; and
-    the spend of W90 per group of `of_spend` (the same groups)."""
-    created = leads["created_day"]
+    @property
+    def cost_per_opportunity(self) -> np.ndarray:
+        return ratio(self.spend, self.opportunities)
 
-    def reaching(step_day: str) -> np.ndarray:
-        return count_cohort_reaching(created, leads[step_day], 90, grid, of_lead)
+    @property
+    def cost_per_win_prior(self) -> np.ndarray:
+        return ratio(self.spend_prior, self.won_prior)
 
-    return Funnel90d(count_in_window(created, 90, grid, of_lead), reaching("qualified_day"),
-                     reaching("converted_day"), reaching("won_day"),
-                     sum_in_window(spend["day"], spend["amount"], 90, grid, of_spend))
+    @property
+    def return_on_spend_prior(self) -> np.ndarray:
+        return ratio(self.won_amount_prior, self.spend_prior)
+
+
+def opportunities(deals: pd.DataFrame, leads: pd.DataFrame, of_lead: Groups) -> tuple[pd.DataFrame, Groups]:
+    """An *opportunity* of a lead is a valid deal whose `lead_id` is that lead; it is *created in
+    Wn* when `date(created_at)` ∈ Wn.
+
+    The deals that are an opportunity of one of `leads`, each beside its lead's `lead_created_day`,
+    and the group of `of_lead` its lead is in (a deal whose lead_id is no valid lead is in none)."""
+    lead = pd.DataFrame({"lead_id": leads["lead_id"], "lead_created_day": leads["created_day"].to_numpy(),
+                         "group": of_lead.codes})
+    found = deals[["lead_id", "created_day", "won_day", "amount"]].merge(lead, on="lead_id")
+    return found, Groups(found["group"].to_numpy(), of_lead.n)
+
+
+def campaign_measures(leads: pd.DataFrame, deals: pd.DataFrame, spend: pd.DataFrame, grid: Grid,
+                      of_lead: Groups, of_spend: Groups) -> CampaignMeasures:
+    """The measures of each group of `of_lead` (its leads, and through them their deals) and of
+    `of_spend` (the same groups: its spend), per D."""
+    young, matured = in_window(leads["created_day"], 90), in_prior_window(leads["created_day"], 90)
+    opportunity, of_deal = opportunities(deals, leads, of_lead)
+    # a deal won by D counts for its lead's cohort whenever it closed, so a lead with two won deals
+    # adds both amounts (and counts once among the cohort's won leads: leads.won_day is its first win)
+    won_by_d = from_day(opportunity["won_day"])
+    # counted from when both exist: the deal created in W90, the lead created by D (a deal may be
+    # created before its lead)
+    created_in_w90 = overlap(in_window(opportunity["created_day"], 90), from_day(opportunity["lead_created_day"]))
+
+    def reaching(cohort: Span, step_day: str) -> np.ndarray:
+        return count_per_day(overlap(cohort, from_day(leads[step_day])), grid, of_lead)
+
+    def won_amount(cohort_of_deal: Span) -> np.ndarray:
+        return sum_per_day(overlap(cohort_of_deal, won_by_d), opportunity["amount"], grid, of_deal)
+
+    return CampaignMeasures(
+        leads=count_per_day(young, grid, of_lead),
+        qualified=reaching(young, "qualified_day"),
+        converted=reaching(young, "converted_day"),
+        won=reaching(young, "won_day"),
+        cohort_won_amount=won_amount(in_window(opportunity["lead_created_day"], 90)),
+        spend=sum_per_day(in_window(spend["day"], 90), spend["amount"], grid, of_spend),
+        opportunities=count_per_day(created_in_w90, grid, of_deal),
+        pipeline_amount=sum_per_day(created_in_w90, opportunity["amount"], grid, of_deal),
+        leads_prior=count_per_day(matured, grid, of_lead),
+        won_prior=reaching(matured, "won_day"),
+        won_amount_prior=won_amount(in_prior_window(opportunity["lead_created_day"], 90)),
+        spend_prior=sum_per_day(in_prior_window(spend["day"], 90), spend["amount"], grid, of_spend),
+    )

@@ -19,11 +19,13 @@ from tasks.marts.calendar import NEVER, days_of
 class Facts:
     leads: pd.DataFrame  # lead_id, channel, campaign, created_day, qualified_day, converted_day,
     #                      won_day (the first day one of its valid deals was won)
-    deals: pd.DataFrame  # deal_id, lead_id, account_id, region, industry, deal_type, amount, is_key_account,
+    deals: pd.DataFrame  # deal_id, lead_id, account_id, account_name, region, industry, deal_type, amount,
+    #                      is_key_account,
     #                      created_day, closed_day, is_won (stage won), won_day (closed_day if won),
     #                      sales_cycle (days, won deals)
     spend: pd.DataFrame  # day, channel, campaign, amount
-    projects: pd.DataFrame  # project_id, account_id, status, start_day, planned_end_day, end_day (actual),
+    projects: pd.DataFrame  # project_id, name, deal_id, account_id, status, start_day, planned_end_day,
+    #                         end_day (actual),
     #                         budget_cost, and from its valid deal: won_day, contract_value (the deal's amount
     #                         if it is won: the contract value from won_day on), sales_cycle, region, industry
     milestones: pd.DataFrame  # project_id, due_day, completed_day
@@ -66,7 +68,8 @@ def _deals(deals: pd.DataFrame, tz: str) -> pd.DataFrame:
     is_won = deals["stage"].eq("won").to_numpy()
     return pd.DataFrame({
         "deal_id": deals["deal_id"], "lead_id": deals["lead_id"], "account_id": deals["account_id"],
-        "region": deals["region"], "industry": deals["industry"], "deal_type": deals["deal_type"],
+        "account_name": deals["account_name"], "region": deals["region"], "industry": deals["industry"],
+        "deal_type": deals["deal_type"],
         "amount": deals["amount"].astype("float64"), "is_key_account": deals["is_key_account"].astype(bool),
         "created_day": created, "closed_day": closed, "is_won": is_won,
         "won_day": np.where(is_won, closed, NEVER),
@@ -94,8 +97,8 @@ def _projects(projects: pd.DataFrame, deals: pd.DataFrame) -> pd.DataFrame:
 
     won_day = of_deal("won_day").fillna(NEVER).astype("int64").to_numpy()
     return pd.DataFrame({
-        "project_id": projects["project_id"], "account_id": projects["account_id"],
-        "status": projects["status"],
+        "project_id": projects["project_id"], "name": projects["name"], "deal_id": projects["deal_id"],
+        "account_id": projects["account_id"], "status": projects["status"],
         "start_day": days_of(projects["start_date"]), "planned_end_day": days_of(projects["planned_end_date"]),
         "end_day": days_of(projects["actual_end_date"]),
         "budget_cost": projects["budget_cost"].astype("float64"),

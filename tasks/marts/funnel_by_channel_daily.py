@@ -1,4 +1,7 @@
-"""funnel_by_channel_daily: the W90 lead cohort of each channel and what became of it."""
+"""funnel_by_channel_daily: the measures of campaign_daily for the whole channel, whatever the campaign.
+
+One row per as-of date per channel, all eight, whether or not the channel has leads or spend.
+"""
 from __future__ import annotations
 
 import numpy as np
@@ -7,23 +10,38 @@ import pandas as pd
 from schemas.sources import CHANNELS
 from schemas.tables import FUNNEL_BY_CHANNEL_DAILY
 from tasks.marts.calendar import Grid, Groups
-from tasks.marts.definitions import funnel_90d
+from tasks.marts.definitions import campaign_measures
 from tasks.marts.facts import Facts
 
 
 def funnel_by_channel_daily(facts: Facts, grid: Grid) -> pd.DataFrame:
     leads, spend = facts.leads, facts.spend
-    funnel = funnel_90d(leads, spend, grid, Groups.of(leads["channel"], CHANNELS), Groups.of(spend["channel"], CHANNELS))
-    # (channels × dates) matrices, raveled channel by channel
+    m = campaign_measures(leads, facts.deals, spend, grid, Groups.of(leads["channel"], CHANNELS),
+                          Groups.of(spend["channel"], CHANNELS))
+
+    def at(matrix: np.ndarray) -> np.ndarray:
+        return matrix.ravel()  # (channels × dates) matrices, raveled channel by channel
+
     out = pd.DataFrame({
         "as_of_date": np.tile(grid.dates.date, len(CHANNELS)),
         "channel": np.repeat(CHANNELS, grid.n),
-        "leads_90d": funnel.leads.ravel(),
-        "qualified_90d": funnel.qualified.ravel(),
-        "converted_90d": funnel.converted.ravel(),
-        "won_90d": funnel.won.ravel(),
-        "spend_90d": funnel.spend.ravel(),
-        "cost_per_lead_90d": funnel.cost_per_lead.ravel(),
-        "cost_per_win_90d": funnel.cost_per_win.ravel(),
+        "leads_90d": at(m.leads),
+        "qualified_90d": at(m.qualified),
+        "converted_90d": at(m.converted),
+        "won_90d": at(m.won),
+        "cohort_won_amount": at(m.cohort_won_amount),
+        "spend_90d": at(m.spend),
+        "cost_per_lead_90d": at(m.cost_per_lead),
+        "cost_per_win_90d": at(m.cost_per_win),
+        "return_on_spend_90d": at(m.return_on_spend),
+        "opportunities_90d": at(m.opportunities),
+        "pipeline_amount_90d": at(m.pipeline_amount),
+        "cost_per_opportunity_90d": at(m.cost_per_opportunity),
+        "leads_prior_90d": at(m.leads_prior),
+        "won_prior_90d": at(m.won_prior),
+        "won_amount_prior_90d": at(m.won_amount_prior),
+        "spend_prior_90d": at(m.spend_prior),
+        "cost_per_win_prior_90d": at(m.cost_per_win_prior),
+        "return_on_spend_prior_90d": at(m.return_on_spend_prior),
     })
     return out.sort_values(["as_of_date", "channel"], ignore_index=True)[FUNNEL_BY_CHANNEL_DAILY.names]

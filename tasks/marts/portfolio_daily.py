@@ -51,10 +51,13 @@ def portfolio_daily(facts: Facts, grid: Grid) -> pd.DataFrame:
     marketing_spend_30d = sum_in_window(spend["day"], spend["amount"], 30, grid)
     new_customers_30d = count_in_window(accounts["first_win"], 30, grid)
     projects_delivered_90d = count_in_window(delivered["end_day"], 90, grid)
-    feedback_responses_90d, nps_90d = nps_in_window(customer_responses(facts.feedback), 90, grid)
+    customers = customer_responses(facts.feedback)
+    feedback_responses_90d, nps_90d = nps_in_window(customers, 90, grid)
     team = team_responses(facts.feedback)
-    # Σ hours and Σ labour cost of the time entries dated in W30 (one pass over their 3 million rows)
+    # Σ hours and Σ labour cost of the time entries dated in W30, and in W7 (one pass each over their
+    # 3 million rows)
     hours_30d, labour_cost_30d = sums_in_window(entries["day"], [entries["hours"], entries["labour_cost"]], 30, grid)
+    hours_7d, labour_cost_7d = sums_in_window(entries["day"], [entries["hours"], entries["labour_cost"]], 7, grid)
     return pd.DataFrame({
         "as_of_date": grid.dates.date,
         "leads_created_30d": count_in_window(leads["created_day"], 30, grid),
@@ -89,6 +92,19 @@ def portfolio_daily(facts: Facts, grid: Grid) -> pd.DataFrame:
         "feedback_responses_90d": feedback_responses_90d,
         "nps_90d": nps_90d,
         "team_score_avg_90d": mean_in_window(team["day"], team["score"], 90, grid),
+        # the weekly flows: the review's weekly grain
+        "leads_created_7d": count_in_window(leads["created_day"], 7, grid),
+        "leads_qualified_7d": count_in_window(leads["qualified_day"], 7, grid),
+        "deals_created_7d": count_in_window(deals["created_day"], 7, grid),
+        "deals_won_7d": count_in_window(deals["won_day"], 7, grid),
+        "bookings_7d": sum_in_window(deals["won_day"], deals["amount"], 7, grid),
+        "marketing_spend_7d": sum_in_window(spend["day"], spend["amount"], 7, grid),
+        "new_customers_7d": count_in_window(accounts["first_win"], 7, grid),
+        "projects_delivered_7d": count_in_window(delivered["end_day"], 7, grid),
+        "hours_7d": hours_7d,
+        "labour_cost_7d": labour_cost_7d,
+        "expenses_7d": sum_in_window(expenses["day"], expenses["amount"], 7, grid),
+        "feedback_responses_7d": count_in_window(customers["day"], 7, grid),
     })[PORTFOLIO_DAILY.names]
 
 

@@ -32,10 +32,11 @@ def pack_path(reports_dir: str | Path, as_of: dt.date, lang: str = "en") -> Path
     return Path(reports_dir) / f"review-{as_of.isoformat()}{'' if lang == 'en' else f'.{lang}'}.html"
 
 
-def build_pack(data: ReviewData, *, lang: str = "en", currency: str = "USD", source: str = "") -> tuple[str, int]:
+def build_pack(data: ReviewData, *, lang: str = "en", currency: str = "USD", source: str = "",
+               min_responses: int = 5) -> tuple[str, int]:
     """The page's HTML and how many charts it holds."""
     words = Words(lang)
-    ctx = Context(data, words, currency)
+    ctx = Context(data, words, currency, min_responses)
     sections = [build(ctx) for build in SECTIONS]
     generated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M")
     page = render(title=words("title", date=data.as_of.isoformat()),
@@ -45,10 +46,13 @@ def build_pack(data: ReviewData, *, lang: str = "en", currency: str = "USD", sou
     return page, len(ctx.charts)
 
 
-def write_pack(wh: Warehouse, as_of: dt.date, out: str | Path, *, lang: str = "en", currency: str = "USD") -> Path:
+def write_pack(wh: Warehouse, as_of: dt.date, out: str | Path, *, lang: str = "en", currency: str = "USD",
+               min_responses: int = 5) -> Path:
     """Read the warehouse as of `as_of`, write the pack to `out` (atomically: a reader never
-    opens half a page) and return its absolute path. ReviewError if the date is not published."""
-    page, _ = build_pack(read_review_data(wh, as_of), lang=lang, currency=currency, source=wh.url)
+    opens half a page) and return its absolute path. ReviewError if the date is not published.
+    `min_responses`: settings.review.min_responses."""
+    page, _ = build_pack(read_review_data(wh, as_of), lang=lang, currency=currency, source=wh.url,
+                         min_responses=min_responses)
     path = Path(out).absolute()
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)

@@ -63,10 +63,10 @@ def tip(field: str, kind: str, title: str, fmt: str | None = None) -> dict:
     return t
 
 
-def xmr_chart(weekly: pd.DataFrame, *, title: str, unit: str, mean: float, lower: float, upper: float,
+def xmr_chart(weekly: pd.DataFrame, *, title: str, unit: str, centre: float, lower: float, upper: float,
               colour: str, words: dict[str, str]) -> dict:
-    """The 13 weekly values (date, value) with the mean and the natural process limits; the
-    latest point in `colour` (good, bad or neutral)."""
+    """A signal's weekly values (date, value) with its centre, limits (dashed) and midways (dotted),
+    as review_signals holds them; the latest point in `colour` (good, bad or neutral)."""
     scale = 100 if unit == "ratio" else 1
     data = weekly.assign(value=shown(weekly["value"], unit))
     x = {"field": "date", "type": "temporal", "title": None, "axis": {"format": "%m-%d", "labelAngle": 0, "tickCount": 6}}
@@ -74,15 +74,18 @@ def xmr_chart(weekly: pd.DataFrame, *, title: str, unit: str, mean: float, lower
          "axis": {"format": AXIS_FORMAT[unit]}}
     tooltip = [tip("date", "temporal", words["date"], "%Y-%m-%d"),
                tip("value", "quantitative", words["value"], TOOLTIP_FORMAT[unit])]
-    bounds = [{"value": lower * scale, "kind": words["limits"], "dash": 1},
-              {"value": mean * scale, "kind": words["mean"], "dash": 0},
-              {"value": upper * scale, "kind": words["limits"], "dash": 1}]
+    half = (upper - centre) / 2  # the midways: centre ± 1.33 × mR, half-way to the limits
+    bounds = [{"value": v * scale, "kind": kind, "dash": dash} for v, kind, dash in (
+        (lower, words["limits"], "limit"), (centre - half, words["midway"], "midway"), (centre, words["centre"], "centre"),
+        (centre + half, words["midway"], "midway"), (upper, words["limits"], "limit"))]
+    dashes = {"limit": [5, 3], "midway": [1, 3], "centre": [1, 0]}
     return spec({
         "title": title, "width": 300, "height": 130,
         "layer": [
             {"data": {"values": bounds}, "mark": {"type": "rule", "color": NEUTRAL},
              "encoding": {"y": {"field": "value", "type": "quantitative"},
-                          "strokeDash": {"condition": {"test": "datum.dash == 1", "value": [4, 3]}, "value": [1, 0]},
+                          "strokeDash": {"field": "dash", "type": "nominal", "legend": None,
+                                         "scale": {"domain": list(dashes), "range": list(dashes.values())}},
                           "tooltip": [tip("kind", "nominal", " "),
                                       tip("value", "quantitative", words["value"], TOOLTIP_FORMAT[unit])]}},
             {"data": {"values": records(data)},
@@ -94,27 +97,43 @@ def xmr_chart(weekly: pd.DataFrame, *, title: str, unit: str, mean: float, lower
         ]})
 
 
-def trend_grid(frame: pd.DataFrame, panels: list[tuple[str, str, str]], *, date_format: str, columns: int = 5,
-               words: dict[str, str]) -> dict:
-    """Small multiples, one per metric: `frame` has metric, date, value (shown units);
-    `panels` lists (metric, title, unit) in the order to draw them; a metric with no value is left out."""
-    charts = []
-    for metric, title, unit in panels:
-        data = frame[frame["metric"] == metric][["date", "value"]].dropna()
-        if data.empty:
-            continue
-        x = {"field": "date", "type": "temporal", "title": None,
-             "axis": {"format": date_format, "labelAngle": 0, "tickCount": 4, "labelFontSize": 9}}
-        y = {"field": "value", "type": "quantitative", "title": None, "scale": {"zero": False},
-             "axis": {"format": AXIS_FORMAT[unit], "tickCount": 4, "labelFontSize": 9}}
-        encoding = {"x": x, "y": y, "tooltip": [tip("date", "temporal", words["date"], "%Y-%m-%d"),
-                                                 tip("value", "quantitative", words["value"], TOOLTIP_FORMAT[unit])]}
-        charts.append({"title": {"text": title, "fontSize": 11}, "width": 165, "height": 70,
-                       "data": {"values": records(data)},
-                       "layer": [{"mark": {"type": "line", "color": LINE, "strokeWidth": 1.5}, "encoding": encoding},
-                                 {"mark": {"type": "point", "color": LINE, "filled": True, "size": 14},
-                                  "encoding": encoding}]})
-    return spec({"concat": charts, "columns": columns, "spacing": 18})
+YEAR_BEFORE = "#b6bec7"  # the same week or month a year before: drawn lighter
+
+
+def six_twelve(frame: pd.DataFrame, panels: list[tuple[str, str, str, str, str]], *, periods: list[str],
+               columns: int = 3, words: dict[str, str]) -> dict:
+    """The weekly business review's 6-12 charts, one panel per metric: its weeks beside its months.
+    `frame` has metric, part (weeks or months), period (this year, a year before: `periods`), x
+    (where the point is drawn: this year's date), date (the value's own date) and value (shown
+    units); `panels` lists (metric, title, unit, weeks title, months title) in order."""
+    colour = {"field": "period", "type": "nominal", "title": None, "sort": periods,
+              "scale": {"domain": periods, "range": [LINE, YEAR_BEFORE]}, "legend": {"orient": "top"}}
+    out = []
+    for metric, title, unit, weeks_title, months_title in panels:
+        halves = []
+        for part, part_title, date_format in (("weeks", weeks_title, "%m-%d"), ("months", months_title, "%b")):
+            data = frame[(frame["metric"] == metric) & (frame["part"] == part)]
+            if data.empty:
+                continue
+            # a tick at each week or month-end drawn, not at the dates the scale finds round
+            ticks = [{"year": d.year, "month": d.month, "date": d.day} for d in sorted(set(data["x"]))]
+            encoding = {
+                "x": {"field": "x", "type": "temporal", "title": None,
+                      "axis": {"format": date_format, "labelAngle": 0, "values": ticks, "labelFontSize": 9,
+                               "labelOverlap": "parity", "grid": False}},
+                "y": {"field": "value", "type": "quantitative", "title": None, "scale": {"zero": False},
+                      "axis": {"format": AXIS_FORMAT[unit], "tickCount": 4, "labelFontSize": 9}},
+                "color": colour,
+                "tooltip": [tip("period", "nominal", " "), tip("date", "temporal", words["date"], "%Y-%m-%d"),
+                            tip("value", "quantitative", words["value"], TOOLTIP_FORMAT[unit])]}
+            halves.append({"title": {"text": part_title, "fontSize": 10, "fontWeight": "normal"},
+                           "width": 110 if part == "weeks" else 150, "height": 70,
+                           "data": {"values": records(data[["period", "x", "date", "value"]])},
+                           "layer": [{"mark": {"type": "line", "strokeWidth": 1.5}, "encoding": encoding},
+                                     {"mark": {"type": "point", "filled": True, "size": 18}, "encoding": encoding}]})
+        if halves:
+            out.append({"title": {"text": title, "fontSize": 11}, "hconcat": halves, "spacing": 6})
+    return spec({"concat": out, "columns": columns, "spacing": 22})
 
 
 def funnel_chart(funnel: pd.DataFrame, *, stages: list[str], channels: list[str], words: dict[str, str]) -> dict:
@@ -175,20 +194,31 @@ def health_chart(counts: pd.DataFrame, *, periods: list[str], colours: list[str]
 
 
 def burn_chart(projects: pd.DataFrame, *, colours: list[str], currency: str, words: dict[str, str]) -> dict:
-    """Active projects: budget burn (%) against schedule slip (days), coloured by health."""
+    """Active projects: budget burn (%) against the share of the schedule passed (%), coloured by
+    health, with the diagonal where the two are equal: above it a project spends faster than it
+    goes (frame: project, health, burn, elapsed, cost_variance, schedule_slip_days, milestones_overdue)."""
+    top = max(100.0, float(projects[["burn", "elapsed"]].max().max()))
     return spec({
-        "data": {"values": records(projects)}, "width": 520, "height": 230,
-        "mark": {"type": "circle", "size": 45, "opacity": 0.75},
-        "encoding": {
-            "x": {"field": "burn", "type": "quantitative", "title": f"{words['budget_burn']} (%)"},
-            "y": {"field": "schedule_slip_days", "type": "quantitative", "title": words["slip"]},
-            "color": _health_colour(colours, words["health"]),
-            "tooltip": [tip("project_id", "nominal", words["project"]), tip("account_id", "nominal", words["account"]),
-                        tip("health", "nominal", words["health"]),
-                        tip("burn", "quantitative", f"{words['budget_burn']} (%)", ".1f"),
-                        tip("cost_variance", "quantitative", f"{words['cost_variance']} ({currency})", ",.0f"),
-                        tip("schedule_slip_days", "quantitative", words["slip"]),
-                        tip("milestones_overdue", "quantitative", words["overdue"])]}})
+        "width": 520, "height": 260,
+        "layer": [
+            {"data": {"values": [{"elapsed": 0, "burn": 0}, {"elapsed": 100, "burn": 100}]},
+             "mark": {"type": "line", "color": NEUTRAL, "strokeDash": [4, 3]},
+             "encoding": {"x": {"field": "elapsed", "type": "quantitative"},
+                          "y": {"field": "burn", "type": "quantitative"}}},
+            {"data": {"values": records(projects)}, "mark": {"type": "circle", "size": 45, "opacity": 0.75},
+             "encoding": {
+                 "x": {"field": "elapsed", "type": "quantitative", "title": f"{words['elapsed']} (%)",
+                       "scale": {"domain": [0, 100]}},
+                 "y": {"field": "burn", "type": "quantitative", "title": f"{words['budget_burn']} (%)",
+                       "scale": {"domain": [0, top], "nice": True}},
+                 "color": _health_colour(colours, words["health"]),
+                 "tooltip": [tip("project", "nominal", words["project"]), tip("health", "nominal", words["health"]),
+                             tip("burn", "quantitative", f"{words['budget_burn']} (%)", ".1f"),
+                             tip("elapsed", "quantitative", f"{words['elapsed']} (%)", ".1f"),
+                             tip("cost_variance", "quantitative", f"{words['cost_variance']} ({currency})", ",.0f"),
+                             tip("schedule_slip_days", "quantitative", words["slip"]),
+                             tip("milestones_overdue", "quantitative", words["overdue"])]}},
+        ]})
 
 
 def heatmap(frame: pd.DataFrame, field: str, *, title: str, roles: list[str], phases: list[str], fmt: str,
@@ -229,62 +259,22 @@ def quality_chart(frame: pd.DataFrame, *, entities: list[str], runs: list[str], 
                         tip("quarantined", "quantitative", words["quarantined"], ",.0f")]}})
 
 
-def campaign_spend(frame: pd.DataFrame, *, order: list[str], marks: list[str], colours: list[str], currency: str,
-                   words: dict[str, str]) -> dict:
-    """Horizontal bars of spend per campaign (frame: label, channel, campaign, spend_90d, leads_90d,
-    won_90d, mark), coloured by its mark (`marks`, in `colours`), in `order`."""
-    return spec({
-        "data": {"values": records(frame)}, "width": 460, "height": {"step": 16},
-        "mark": {"type": "bar"},
-        "encoding": {
-            "y": {"field": "label", "type": "nominal", "sort": order, "title": None, "axis": {"labelLimit": 260}},
-            "x": {"field": "spend_90d", "type": "quantitative", "title": f"{words['spend']} ({currency})",
-                  "axis": {"format": "~s"}},
-            "color": {"field": "mark", "type": "nominal", "title": words["mark"], "sort": marks,
-                      "scale": {"domain": marks, "range": colours}, "legend": {"orient": "bottom"}},
-            "tooltip": [tip("channel", "nominal", words["channel"]), tip("campaign", "nominal", words["campaign"]),
-                        tip("spend_90d", "quantitative", f"{words['spend']} ({currency})", ",.0f"),
-                        tip("leads_90d", "quantitative", words["leads"], ",.0f"),
-                        tip("won_90d", "quantitative", words["won"], ",.0f"),
-                        tip("mark", "nominal", words["mark"])]}})
-
-
 def campaign_cost(frame: pd.DataFrame, *, order: list[str], currency: str, words: dict[str, str]) -> dict:
-    """Cost per win per campaign (bars; amber above its channel's) with its channel's as a tick
-    (frame: label, channel, campaign, cost_per_win_90d, channel_cost_per_win, relative, above)."""
+    """A cost per campaign (bars; amber above its channel's) with its channel's as a tick
+    (frame: label, channel, campaign, cost, channel_cost, relative, above; words: cost, channel_cost)."""
     y = {"field": "label", "type": "nominal", "sort": order, "title": None, "axis": {"labelLimit": 260}}
-    title = f"{words['cost_per_win']} ({currency})"
+    title = f"{words['cost']} ({currency})"
     tooltip = [tip("channel", "nominal", words["channel"]), tip("campaign", "nominal", words["campaign"]),
-               tip("cost_per_win_90d", "quantitative", title, ",.0f"),
-               tip("channel_cost_per_win", "quantitative", f"{words['channel_cost_per_win']} ({currency})", ",.0f"),
+               tip("cost", "quantitative", title, ",.0f"),
+               tip("channel_cost", "quantitative", f"{words['channel_cost']} ({currency})", ",.0f"),
                tip("relative", "quantitative", words["vs_channel"], ".2f")]
     return spec({
         "data": {"values": records(frame)}, "width": 460, "height": {"step": 18},
         "layer": [
             {"mark": {"type": "bar"}, "encoding": {
-                "y": y, "x": {"field": "cost_per_win_90d", "type": "quantitative", "title": title,
-                              "axis": {"format": "~s"}},
+                "y": y, "x": {"field": "cost", "type": "quantitative", "title": title, "axis": {"format": "~s"}},
                 "color": {"condition": {"test": "datum.above", "value": AMBER}, "value": LINE},
                 "tooltip": tooltip}},
             {"mark": {"type": "tick", "color": "#24292f", "thickness": 2}, "encoding": {
-                "y": y, "x": {"field": "channel_cost_per_win", "type": "quantitative"}, "tooltip": tooltip}},
-        ]})
-
-
-def nps_trend(frame: pd.DataFrame, *, title: str, date_format: str, words: dict[str, str]) -> dict:
-    """Customer NPS over time (frame: date, value, responses) with a rule at 0."""
-    x = {"field": "date", "type": "temporal", "title": None,
-         "axis": {"format": date_format, "labelAngle": 0, "tickCount": 6}}
-    y = {"field": "value", "type": "quantitative", "title": None, "axis": {"format": AXIS_FORMAT["nps"]}}
-    encoding = {"x": x, "y": y, "tooltip": [tip("date", "temporal", words["date"], "%Y-%m-%d"),
-                                            tip("value", "quantitative", "NPS", TOOLTIP_FORMAT["nps"]),
-                                            tip("responses", "quantitative", words["responses"], ",.0f")]}
-    return spec({
-        "title": title, "width": 520, "height": 150,
-        "layer": [
-            {"data": {"values": [{"zero": 0}]}, "mark": {"type": "rule", "color": NEUTRAL, "strokeDash": [4, 3]},
-             "encoding": {"y": {"field": "zero", "type": "quantitative"}}},
-            {"data": {"values": records(frame)}, "mark": {"type": "line", "color": LINE,
-                                                          "point": {"color": LINE, "size": 30}},
-             "encoding": encoding},
+                "y": y, "x": {"field": "channel_cost", "type": "quantitative"}, "tooltip": tooltip}},
         ]})

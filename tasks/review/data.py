@@ -1,6 +1,6 @@
 """What the review pack reads, from the warehouse alone: the published tables as of D and the
-history the charts and the XmR rule need. Dates come back as pandas timestamps (SQLite gives
-text, PostgreSQL dates)."""
+history its charts need (the weekly values of the signals, the 6-12 charts' weeks and months and
+the same a year before). Dates come back as pandas timestamps (SQLite gives text, PostgreSQL dates)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -10,13 +10,14 @@ import pandas as pd
 import sqlalchemy as sa
 
 from schemas.sources import ENTITIES
-from tasks.review.xmr import WEEKS
 from tasks.warehouse.connect import Warehouse
 from tasks.warehouse.tables import TABLES
 
-HISTORY_DAYS = 7 * (WEEKS - 1)  # the XmR rule's 13 weekly values reach back to D − 84
-DAILY_DAYS = 42  # the headline charts: six weeks of daily values …
-MONTHS = 12  # … and twelve month-end values
+SIGNAL_WEEKS = 13  # review_signals: v_0 … v_12, the latest week and the baseline (METRICS.md)
+WEEKS = 6  # the 6-12 charts: six weeks …
+MONTHS = 12  # … and twelve month-ends, each beside the same a year before
+YEAR = 364  # a year before, in whole weeks: the same weekday
+VOICE_DAYS = 90  # "Customer voice" adds the responses of W90(D) and W90(D − 90): those of W180
 EFFORT_WEEKS = 4
 RESTATED_SINCE_DAYS = 6  # "this week's" restatements: recorded on D − 6 or later
 
@@ -28,8 +29,10 @@ class ReviewError(ValueError):
 @dataclass
 class ReviewData:
     as_of: dt.date
-    portfolio: pd.DataFrame  # portfolio_daily, a year and a month back to D (what is published of it)
+    portfolio: pd.DataFrame  # portfolio_daily, two years back to D (what is published of it)
     changes: pd.DataFrame  # review_changes at D
+    signals: pd.DataFrame  # review_signals at D (empty for a date published before the table existed)
+    signal_history: pd.DataFrame  # review_signals at D, D − 7, … D − 84: v_k of D is v_0 of D − 7k
     funnel: pd.DataFrame  # funnel_by_channel_daily at D
     campaigns: pd.DataFrame  # campaign_daily at D (empty in a warehouse older than the table)
     projects: pd.DataFrame  # project_daily at D
@@ -39,6 +42,7 @@ class ReviewData:
     week_ago_run: dict | None  # … of the last earlier completed run that published D − 7
     quarantine: pd.DataFrame  # run_id, entity, rule, record_id: what the quarantine holds now
     restatements: pd.DataFrame  # restatements of dates up to D recorded on D − 6 or later
+    directory: pd.DataFrame  # project_directory: names and dates of the projects
 
     @property
     def week_ago(self) -> dt.date:
@@ -56,9 +60,16 @@ def month_ends(as_of: dt.date, months: int = MONTHS) -> list[dt.date]:
     return ends[::-1]
 
 
-def weekly_dates(as_of: dt.date, weeks: int = WEEKS) -> list[dt.date]:
-    """D − 7 × (weeks − 1) … D − 7, D: the XmR rule's weekly dates, oldest first."""
+def weekly_dates(as_of: dt.date, weeks: int = SIGNAL_WEEKS) -> list[dt.date]:
+    """D − 7 × (weeks − 1) … D − 7, D: weekly as-of dates, oldest first."""
     return [as_of - dt.timedelta(days=7 * k) for k in range(weeks - 1, -1, -1)]
+
+
+def history_start(as_of: dt.date) -> dt.date:
+    """The first as-of date the pack reads of portfolio_daily: the month-ends of the 6-12 charts a
+    year before theirs, their weeks a year before, the 180 days of the customer voice."""
+    return min(month_ends(as_of, 2 * MONTHS)[0], weekly_dates(as_of, WEEKS)[0] - dt.timedelta(days=YEAR),
+               as_of - dt.timedelta(days=VOICE_DAYS))
 
 
 def latest_published(wh: Warehouse) -> dt.date | None:
@@ -72,8 +83,9 @@ def read_review_data(wh: Warehouse, as_of: dt.date) -> ReviewData:
     """Everything the pack shows as of `as_of`, read in one transaction (one consistent view)."""
     p, rc, f, pd_, ew = (TABLES[n] for n in ("portfolio_daily", "review_changes", "funnel_by_channel_daily",
                                               "project_daily", "effort_weekly"))
+    c, rs, pdir = (TABLES[n] for n in ("campaign_daily", "review_signals", "project_directory"))
     week_ago = as_of - dt.timedelta(days=7)
-    first_day = min(month_ends(as_of)[0], as_of - dt.timedelta(days=max(HISTORY_DAYS, DAILY_DAYS)))
+    first_day = history_start(as_of)
     monday = as_of - dt.timedelta(days=as_of.weekday())
     with wh.begin() as conn:
         portfolio = _frame(conn, sa.select(p).where(p.c.as_of_date.between(first_day, as_of)), "as_of_date")
@@ -84,7 +96,11 @@ def read_review_data(wh: Warehouse, as_of: dt.date) -> ReviewData:
                                  " (nothing published yet)"))
         changes = _frame(conn, sa.select(rc).where(rc.c.as_of_date == as_of), "as_of_date")
         funnel = _frame(conn, sa.select(f).where(f.c.as_of_date == as_of), "as_of_date")
-        campaigns = _campaigns(conn, wh, as_of)
+        campaigns = _if_present(conn, wh, sa.select(c).where(c.c.as_of_date == as_of), "as_of_date")
+        signals = _if_present(conn, wh, sa.select(rs).where(rs.c.as_of_date == as_of), "as_of_date")
+        signal_history = _if_present(conn, wh, sa.select(rs).where(rs.c.as_of_date.in_(weekly_dates(as_of))),
+                                     "as_of_date")
+        directory = _if_present(conn, wh, sa.select(pdir), "start_date", "planned_end_date", "actual_end_date")
         projects = _frame(conn, sa.select(pd_).where(pd_.c.as_of_date == as_of), "as_of_date")
         projects_week_ago = _frame(conn, sa.select(pd_).where(pd_.c.as_of_date == week_ago), "as_of_date")
         effort = _frame(conn, sa.select(ew).where(ew.c.week_start.between(
@@ -93,9 +109,13 @@ def read_review_data(wh: Warehouse, as_of: dt.date) -> ReviewData:
         week_ago_run = _run_covering(conn, week_ago, before=latest_run)
         q = TABLES["quarantine"]
         quarantine = _frame(conn, sa.select(q.c.run_id, q.c.entity, q.c.rule, q.c.record_id))
-        restatements = _restatements(conn, wh, as_of)
-    return ReviewData(as_of, portfolio.sort_values("as_of_date", ignore_index=True), changes, funnel, campaigns,
-                      projects, projects_week_ago, effort, latest_run, week_ago_run, quarantine, restatements)
+        r = TABLES["restatements"]
+        since = dt.datetime.combine(as_of - dt.timedelta(days=RESTATED_SINCE_DAYS), dt.time(), tzinfo=dt.UTC)
+        restatements = _if_present(conn, wh, sa.select(r).where(r.c.as_of_date <= as_of, r.c.restated_at >= since)
+                                   .order_by(r.c.metric, r.c.as_of_date), "as_of_date")
+    return ReviewData(as_of, portfolio.sort_values("as_of_date", ignore_index=True), changes, signals,
+                      signal_history, funnel, campaigns, projects, projects_week_ago, effort, latest_run, week_ago_run,
+                      quarantine, restatements, directory)
 
 
 def _run_covering(conn: sa.Connection, day: dt.date, before: dict | None = None) -> dict | None:
@@ -109,23 +129,13 @@ def _run_covering(conn: sa.Connection, day: dt.date, before: dict | None = None)
     return dict(row) if row else None
 
 
-def _campaigns(conn: sa.Connection, wh: Warehouse, as_of: dt.date) -> pd.DataFrame:
-    c = TABLES["campaign_daily"]
-    # a warehouse of an older version (read, never migrated, by `opsmetrics report`) has none
-    if not sa.inspect(conn).has_table("campaign_daily", schema=wh.schema):
-        return pd.DataFrame(columns=[col.name for col in c.columns])
-    return _frame(conn, sa.select(c).where(c.c.as_of_date == as_of), "as_of_date")
-
-
-def _restatements(conn: sa.Connection, wh: Warehouse, as_of: dt.date) -> pd.DataFrame:
-    r = TABLES["restatements"]
-    columns = [c.name for c in r.columns]
-    # a warehouse of an older version (read, never migrated, by `opsmetrics report`) has none
-    if not sa.inspect(conn).has_table("restatements", schema=wh.schema):
-        return pd.DataFrame(columns=columns)
-    since = dt.datetime.combine(as_of - dt.timedelta(days=RESTATED_SINCE_DAYS), dt.time(), tzinfo=dt.UTC)
-    return _frame(conn, sa.select(r).where(r.c.as_of_date <= as_of, r.c.restated_at >= since)
-                  .order_by(r.c.metric, r.c.as_of_date), "as_of_date")
+def _if_present(conn: sa.Connection, wh: Warehouse, statement: sa.Select, *dates: str) -> pd.DataFrame:
+    """The rows of a table a warehouse of an older version (read, never migrated, by `opsmetrics
+    report`) may not have: then none, with the table's columns."""
+    table = statement.get_final_froms()[0]
+    if not sa.inspect(conn).has_table(table.name, schema=wh.schema):
+        return pd.DataFrame(columns=[col.name for col in table.columns])
+    return _frame(conn, statement, *dates)
 
 
 def _frame(conn: sa.Connection, statement, *dates: str) -> pd.DataFrame:

@@ -44,22 +44,26 @@ p.calm { color: var(--good); font-weight: 600; }
 table { border-collapse: collapse; margin: 6px 0 14px; font-size: 13px; }
 th, td { border-bottom: 1px solid var(--line); padding: 4px 10px; text-align: left; vertical-align: top; }
 th { background: var(--soft); font-weight: 600; }
+table.campaigns { font-size: 12px; } table.campaigns th { white-space: normal; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-table.headline td:first-child { border-left: 4px solid transparent; }
+table.headline td:first-child, table.signals td:first-child { border-left: 4px solid transparent; }
 table.headline tr.good td:first-child, table.signals tr.good td:first-child { border-left-color: var(--good); }
 table.headline tr.bad td:first-child, table.signals tr.bad td:first-child { border-left-color: var(--bad); }
 table.headline tr.neutral td:first-child { border-left-color: var(--line); }
+table.headline tr.flagged td:first-child, table.signals tr.neutral td:first-child { border-left-color: #0969da; }
 span.good { color: var(--good); font-weight: 600; } span.bad { color: var(--bad); font-weight: 600; }
 span.neutral { color: var(--neutral); }
 .badge { padding: 1px 6px; border-radius: 10px; font-size: 12px; white-space: nowrap; }
 .badge.good { background: #dafbe1; color: var(--good); } .badge.bad { background: #ffebe9; color: var(--bad); }
 .badge.neutral { background: var(--soft); color: var(--neutral); }
+.amber-text { color: #9a6700; font-weight: 600; }
 .badge.amber { background: #fff8c5; color: #9a6700; }
 .restated-mark { color: #9a6700; font-weight: 700; }
 .chip { display: inline-block; width: 10px; height: 10px; border-radius: 50%; margin-right: 6px; background: #8c959f; }
 .chip.red { background: #cf222e; } .chip.amber { background: #d4a72c; } .chip.green { background: #2da44e; }
 tr.red td { background: #fff5f5; } tr.amber td { background: #fffbea; }
 .changed { color: #8250df; font-size: 12px; white-space: nowrap; }
+.id { color: var(--neutral); font-size: 11px; white-space: nowrap; font-family: 'DejaVu Sans Mono', monospace; }
 .run { font-family: 'DejaVu Sans Mono', monospace; font-size: 12px; }
 figure.chart-figure { margin: 10px 0 18px; }
 figure.chart-figure figcaption { font-weight: 600; margin-bottom: 4px; }

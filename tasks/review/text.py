@@ -22,35 +22,67 @@ TEXT: dict[str, dict[str, str]] = {
     "more_rows": {"en": "… and {n} more", "zh": "……另有 {n} 条"},
     # what changed
     "what_changed": {"en": "What changed", "zh": "本周变化"},
-    "xmr_rule": {"en": "The rule: for each metric, its value as of D, D − 7, …, D − 84 (13 weekly values). The natural "
-                       "process limits are the mean ± 2.66 × the mean moving range (the mean absolute change from one "
-                       "week to the next) of the 12 weeks before the latest; the latest week is a signal when it lies "
-                       "outside them. Weeks not published are left out; fewer than {min} weeks before the latest is "
-                       "not enough history. Restated figures are not movement: they are listed under “{restated}”.",
-                 "zh": "判定规则：每项指标取截至 D、D − 7、…、D − 84 的 13 个周值。以最新一周之前的 12 周计算自然过程界限："
-                       "均值 ± 2.66 × 平均移动极差（相邻两周之差的绝对值的平均）；最新一周落在界限之外即为信号。"
-                       "未发布的周不计入；最新一周之前不足 {min} 周视为历史不足。重述的数字不算变化，见“{restated}”。"},
-    "signals": {"en": "Outside normal variation", "zh": "超出正常波动"},
-    "no_signals": {"en": "No metric moved outside its normal variation this week.",
-                   "zh": "本周没有指标超出正常波动范围。"},
+    "signals_rule": {
+        "en": "What is analysed: the weekly flows (leads, deals, bookings, spend, customers, deliveries, hours, costs "
+              "and responses of the 7 days to each date) as they are, and the weekly change of six levels "
+              "(customers, key accounts, open pipeline and its amount, active projects, overdue milestones): a "
+              "level that grows steadily has a steady weekly change, which is no signal. For each, its value as "
+              "of D, D − 7, D − 14, … (13 weeks; 12 weekly changes); the baseline is every week before the "
+              "latest. Centre = the baseline's mean; mR = the mean of its week-to-week moves; limits = centre ± "
+              "2.66 × mR; midways = centre ± 1.33 × mR. A signal is the first rule that holds: the latest week "
+              "beyond a limit; 3 of the last 4 weeks, the latest among them, beyond the same midway; the last 8 "
+              "weeks on one side of the centre. A baseline that never moved (mR = 0) has no limits to judge by. "
+              "The 30- and 90-day windows and the rates are context, never signals: sampled weekly, their "
+              "windows overlap, so limits drawn from them are too narrow (their trends are under Headline "
+              "figures). From the warehouse's review_signals.",
+        "zh": "分析对象：各项周流量（截至每个日期的 7 天内的线索、商机、签约额、投入、新客户、交付、工时、成本与反馈）本身，"
+              "以及六个存量指标的周变化（客户、重点客户、在途商机数与金额、进行中项目、逾期里程碑）：稳定增长的存量，"
+              "其周变化也稳定，不构成信号。每项取截至 D、D − 7、D − 14 … 的值（13 周；周变化为 12 个），"
+              "最新一周之前的各周为基线。中心线 = 基线均值；mR = 基线相邻两周变化绝对值的均值；界限 = 中心线 ± 2.66 × mR；"
+              "中线 = 中心线 ± 1.33 × mR。信号取第一条成立的规则：最新一周超出界限；最近 4 周中有 3 周（含最新一周）"
+              "超出同侧中线；最近 8 周都在中心线同侧。基线从未变化（mR = 0）则没有可用的界限。"
+              "30 天、90 天窗口指标与比率只作背景，不判信号：按周取值时窗口相互重叠，据此画出的界限过窄"
+              "（其走势见“核心指标”）。数据来自数仓的 review_signals 表。"},
+    "no_signals_table": {"en": "The warehouse has no review_signals rows for this date (published before the table "
+                               "existed): a backfill of the date computes them.",
+                         "zh": "数仓中没有该日期的 review_signals 数据（发布于该表出现之前）：回补该日期即可计算。"},
+    "signals": {"en": "Signals", "zh": "信号"},
+    "no_signals": {"en": "No analysed metric moved beyond its usual variation this week.",
+                   "zh": "本周没有被分析的指标超出其正常波动范围。"},
     "no_signal": {"en": "no signal", "zh": "无信号"},
-    "inside_limits": {"en": "Inside the limits (no signal)", "zh": "界限之内（无信号）"},
-    "not_enough": {"en": "Not enough history", "zh": "历史不足"},
-    "weeks_of": {"en": "{n} of 13 weeks published", "zh": "已发布 {n}/13 周"},
-    "above": {"en": "above the upper limit", "zh": "高于上限"},
-    "below": {"en": "below the lower limit", "zh": "低于下限"},
-    "verdict": {"en": "{where}: {news}", "zh": "{where}：{news}"},
+    "inside_limits": {"en": "No signal", "zh": "无信号"},
+    "series": {"en": "Series", "zh": "序列"},
+    "series_weekly": {"en": "week's flow", "zh": "周流量"},
+    "series_weekly_change": {"en": "weekly change", "zh": "周变化"},
+    "this_week": {"en": "This week", "zh": "本周"},
+    "centre": {"en": "Centre", "zh": "中心线"},
+    "midway": {"en": "Midways", "zh": "中线"},
+    "rule": {"en": "Rule", "zh": "规则"},
+    "no_limits": {"en": "flat baseline: no limits", "zh": "基线无波动：无界限"},
+    "rule_outside_up": {"en": "this week above the upper limit", "zh": "本周高于上限"},
+    "rule_outside_down": {"en": "this week below the lower limit", "zh": "本周低于下限"},
+    "rule_three_of_four_up": {"en": "3 of the last 4 weeks above the upper midway", "zh": "最近 4 周中有 3 周高于上中线"},
+    "rule_three_of_four_down": {"en": "3 of the last 4 weeks below the lower midway", "zh": "最近 4 周中有 3 周低于下中线"},
+    "rule_eight_in_a_row_up": {"en": "8 weeks in a row above the centre", "zh": "连续 8 周高于中心线"},
+    "rule_eight_in_a_row_down": {"en": "8 weeks in a row below the centre", "zh": "连续 8 周低于中心线"},
     "good_news": {"en": "good for the business", "zh": "对业务有利"},
     "bad_news": {"en": "bad for the business", "zh": "对业务不利"},
     "neutral_news": {"en": "neither good nor bad in itself", "zh": "本身无好坏之分"},
     "limits": {"en": "Limits", "zh": "界限"},
-    "mean": {"en": "Mean", "zh": "均值"},
     "restated_history": {"en": "history restated this week", "zh": "本周有历史重述"},
     # headline
     "headline": {"en": "Headline figures", "zh": "核心指标"},
-    "headline_note": {"en": "Change is against a week before; green is good for the business, red is bad, grey is "
-                            "neither (the direction of each metric is in its row).",
-                      "zh": "变化为与一周前相比；绿色对业务有利，红色不利，灰色无好坏之分（各指标的方向见表中）。"},
+    "headline_note": {
+        "en": "Every figure as of the date against a week before. A row is coloured only when its metric has a signal "
+              "(see What changed): green good for the business, red bad; the sign of one week's change colours "
+              "nothing, it is noise more often than news. The charts are the weekly business review's 6-12: the last "
+              "6 weeks (a weekly flow is the week's total) and the last 12 month-ends (for a weekly flow, its 30- or "
+              "90-day window there: a week is not a month), each beside the same week and month a year before, "
+              "lighter.",
+        "zh": "各项数字截至当日，并与一周前对比。只有出现信号的指标（见“本周变化”）才着色：绿色对业务有利，红色不利；"
+              "单周变化的正负不着色，它多半是噪声而非消息。图表采用周度经营回顾的 6-12 形式：最近 6 周（周流量为该周合计）"
+              "与最近 12 个月末（周流量取其 30 天或 90 天窗口在月末的值：一周不等于一个月），"
+              "旁边以浅色画出一年前的同一周、同一月。"},
     "metric": {"en": "Metric", "zh": "指标"},
     "value": {"en": "Value", "zh": "数值"},
     "week_ago_value": {"en": "A week before", "zh": "一周前"},
@@ -58,74 +90,103 @@ TEXT: dict[str, dict[str, str]] = {
     "change_pct": {"en": "Change %", "zh": "变化率"},
     "direction": {"en": "Direction", "zh": "方向"},
     "unit": {"en": "Unit", "zh": "单位"},
-    "daily_chart": {"en": "The last six weeks, daily", "zh": "最近六周（每日）"},
-    "monthly_chart": {"en": "The last twelve months, month-end", "zh": "最近十二个月（月末）"},
+    "six_twelve_chart": {"en": "The last 6 weeks and 12 month-ends, a year before lighter",
+                         "zh": "最近 6 周与 12 个月末，浅色为一年前"},
+    "last_weeks": {"en": "6 weeks", "zh": "6 周"},
+    "month_ends": {"en": "12 month-ends", "zh": "12 个月末"},
+    "month_ends_of": {"en": "12 month-ends: {window}", "zh": "12 个月末：{window}"},
+    "this_year": {"en": "This year", "zh": "今年"},
+    "year_before": {"en": "A year before", "zh": "一年前"},
+    "signal": {"en": "Signal", "zh": "信号"},
     "date": {"en": "Date", "zh": "日期"},
     "week": {"en": "Week", "zh": "周"},
     # funnel
     "funnel": {"en": "Funnel and channels", "zh": "漏斗与渠道"},
-    "funnel_note": {"en": "The leads of each channel created in the 90 days to {date} (the cohort), how many of them are "
-                          "qualified, converted and won by then; the channel's spend over the same 90 days.",
-                    "zh": "各渠道在截至 {date} 的 90 天内创建的线索（同批线索），其中截至当日已合格、已转化、已赢单的数量；"
-                          "以及该渠道同期 90 天的投入。"},
+    "funnel_note": {"en": "The leads of each channel created in the 90 days to {date} (the young cohort) and how many of "
+                          "them are qualified, converted and won by then, the opportunities (deals) its leads opened in "
+                          "those 90 days, the channel's spend over them; and the matured cohort, the leads created 90 "
+                          "to 179 days before, with their wins, cost per win and return on spend.",
+                    "zh": "各渠道在截至 {date} 的 90 天内创建的线索（较新批次），其中截至当日已合格、已转化、已赢单的数量，"
+                          "这些线索在这 90 天内产生的商机，以及该渠道同期的投入；成熟批次即 90 至 179 天前创建的线索，"
+                          "及其赢单数、单笔赢单成本与投入回报。"},
     "funnel_chart": {"en": "Leads → qualified → converted → won, per channel", "zh": "各渠道：线索 → 合格 → 转化 → 赢单"},
     "stage": {"en": "Stage", "zh": "阶段"},
     "channel": {"en": "Channel", "zh": "渠道"},
     "leads": {"en": "Leads", "zh": "线索数"},
     "spend_chart": {"en": "Spend per channel (90 d)", "zh": "各渠道投入（90天）"},
     "spend": {"en": "Spend", "zh": "投入"},
-    "cost_chart": {"en": "Cost per lead and per win (90 d)", "zh": "单条线索成本与单笔赢单成本（90天）"},
+    "cost_chart": {"en": "Cost per opportunity (90 d) and cost per win of the matured cohort, per channel",
+                   "zh": "各渠道单个商机成本（90天）与成熟批次单笔赢单成本"},
     "cost_per_lead": {"en": "Cost per lead", "zh": "单条线索成本"},
     "cost_per_win": {"en": "Cost per win", "zh": "单笔赢单成本"},
-    "no_cost": {"en": "{what}: no channel has one (no lead or no win in its cohort).",
-                "zh": "{what}：没有任何渠道有此数值（同批线索中没有线索或没有赢单）。"},
+    "no_cost": {"en": "{what}: no channel has one (no spend, or no opportunity or win to divide it by).",
+                "zh": "{what}：没有任何渠道有此数值（没有投入，或没有商机、赢单可分摊）。"},
     "qualified": {"en": "Qualified", "zh": "合格"},
     "converted": {"en": "Converted", "zh": "转化"},
     "won": {"en": "Won", "zh": "赢单"},
     # campaigns
     "campaigns": {"en": "Campaigns: keep or drop", "zh": "运营活动：保留还是放弃"},
-    "campaigns_note": {"en": "Each campaign (channel and campaign) with a lead created or spend dated in the 90 days to "
-                             "{date}: its leads of those 90 days (the cohort), how many of them are won by then, its "
-                             "spend over the same 90 days, its cost per win against its channel's (the whole channel's "
-                             "spend per win, as in “{funnel}”) and its return on spend (the amount of the cohort's won "
-                             "deals per unit spent). “unknown” gathers the leads and spend that name no campaign.",
-                       "zh": "截至 {date} 的 90 天内有新线索或有投入的每个运营活动（渠道与活动）："
-                             "这 90 天内的线索（同批线索）、其中截至当日已赢单的数量、同期 90 天的投入、"
-                             "单笔赢单成本及其与所在渠道的对比（整个渠道的投入÷赢单，同“{funnel}”），"
-                             "以及投入回报（同批线索已赢单金额÷投入）。“unknown”汇总未注明活动的线索与投入。"},
-    "campaigns_reading": {"en": "How to read it: campaigns that spent and won nothing come first (largest spend "
-                                "first), then those that won, by their cost per win against their channel's (dearest "
-                                "first). “Spent, won nothing” is the first place to look for a campaign to drop, unless "
-                                "its leads are young (a lead created last week has had little time to win) or it has a "
-                                "purpose other than wins; “cost per win above its channel's” means the channel's other "
-                                "campaigns win customers more cheaply: weigh it against its return on spend (a dearer "
-                                "win may be a larger deal) before moving its budget. Campaigns with leads but no spend "
-                                "cost nothing to keep. The table marks; it does not decide.",
-                          "zh": "阅读方法：有投入但没有赢单的活动排在最前（投入大的在前），其后是有赢单的活动，"
-                                "按单笔赢单成本相对所在渠道的倍数排序（越贵越前）。“有投入、无赢单”是考虑放弃的首要对象，"
-                                "除非其线索还很新（上周才创建的线索还来不及赢单）或该活动另有目的；"
-                                "“单笔赢单成本高于所在渠道”表示同渠道的其他活动获客更便宜："
-                                "调整预算前请对照其投入回报（赢单成本更高，也可能带来更大的单子）。有线索而无投入的活动保留不花钱。"
-                                "本表只做标记，不做决定。"},
+    "campaigns_note": {
+        "en": "Each campaign (channel and campaign) with a lead created or spend dated in the 180 days to {date}, judged "
+              "on two cohorts against its channel (the whole channel's figures, as in “{funnel}”). Early signal: the "
+              "leads of the last 90 days (young: most have not had time to win) and the opportunities (deals) "
+              "opened in those 90 days by its leads, with the cost per opportunity. Late signal: the matured cohort, "
+              "its leads created 90 to 179 days before (past most sales cycles), with their wins, the spend of those "
+              "90 days, the cost per win and the return on spend (the amount of the cohort's won deals per unit "
+              "spent).",
+        "zh": "截至 {date} 的 180 天内有新线索或有投入的每个运营活动（渠道与活动），按两批线索与所在渠道对比"
+              "（整个渠道的数字，同“{funnel}”）。早期信号：最近 90 天的线索（较新：多数还来不及赢单）及其在这 90 天内"
+              "产生的商机，和单个商机成本。后期信号：成熟批次，即 90 至 179 天前创建的线索（已过大多数销售周期），"
+              "其赢单数、那 90 天的投入、单笔赢单成本与投入回报（该批线索已赢单金额÷投入）。"},
+    "campaigns_reading": {
+        "en": "How to read it: “spent, won nothing” (red) is a campaign whose matured leads had spend and won "
+              "nothing: the first place to look for one to drop, unless it has another purpose. “Cost per win above "
+              "its channel's” (amber) means the channel's other campaigns win more cheaply: weigh it against its "
+              "return on spend before moving its budget. “Too young to judge on wins”: no lead of it is 90 days "
+              "old yet; read its opportunities instead. Spend without any lead is overhead, and leads that name no "
+              "campaign are unattributed: both are listed apart, never judged. The table marks; it does not decide.",
+        "zh": "阅读方法：“有投入、无赢单”（红色）指成熟批次的线索有投入却没有赢单：考虑放弃的首要对象，除非该活动另有目的。"
+              "“单笔赢单成本高于所在渠道”（黄色）表示同渠道其他活动获客更便宜：调整预算前请对照其投入回报。"
+              "“太新，无法按赢单判断”：该活动还没有满 90 天的线索，请看其商机数。没有任何线索的投入属于日常开销，"
+              "未注明活动的线索属于未归因：二者单独列出，不做评判。本表只做标记，不做决定。"},
     "campaign": {"en": "Campaign", "zh": "运营活动"},
-    "channel_cost_per_win": {"en": "Channel's cost per win", "zh": "渠道单笔赢单成本"},
+    "campaigns_judged": {"en": "Campaigns with leads", "zh": "有线索的活动"},
+    "leads_young": {"en": "Leads (90 d)", "zh": "线索（90天）"},
+    "opportunities": {"en": "Opportunities (90 d)", "zh": "商机（90天）"},
+    "cost_per_opportunity": {"en": "Cost per opportunity", "zh": "单个商机成本"},
+    "leads_matured": {"en": "Matured leads", "zh": "成熟批次线索"},
+    "won_matured": {"en": "Matured won", "zh": "成熟批次赢单"},
+    "spend_matured": {"en": "Matured spend", "zh": "成熟批次投入"},
+    "cost_per_win_matured": {"en": "Cost per win (matured)", "zh": "单笔赢单成本（成熟批次）"},
+    "return_on_spend_matured": {"en": "Return on spend (matured)", "zh": "投入回报（成熟批次）"},
+    "channel_cost": {"en": "Channel's {what}", "zh": "渠道{what}"},
     "vs_channel": {"en": "× channel's", "zh": "相对渠道（倍）"},
-    "return_on_spend": {"en": "Return on spend", "zh": "投入回报"},
     "mark": {"en": "Mark", "zh": "标记"},
     "spent_won_nothing": {"en": "spent, won nothing", "zh": "有投入、无赢单"},
     "above_channel": {"en": "cost per win above its channel's", "zh": "单笔赢单成本高于所在渠道"},
-    "other_campaign": {"en": "other", "zh": "其他"},
-    "campaign_spend_chart": {"en": "Spend per campaign (90 d), marked", "zh": "各活动投入（90天）及标记"},
-    "campaign_cost_chart": {"en": "Cost per win per campaign (bar) against its channel's (tick), 90 d",
-                            "zh": "各活动单笔赢单成本（条）与所在渠道（刻度线），90天"},
-    "no_campaign_spend": {"en": "No campaign spent anything in the 90 days: no spend to chart.",
-                          "zh": "这 90 天内没有任何活动有投入，无投入可绘图。"},
-    "no_campaign_wins": {"en": "No campaign's cohort has a win: no cost per win to compare with its channel's.",
-                         "zh": "没有任何活动的同批线索赢单，无单笔赢单成本可与渠道对比。"},
-    "campaigns_other": {"en": "{n} campaigns with nothing to weigh: no spend, or no cost per win of their channel",
-                        "zh": "{n} 个无可比较的活动：没有投入，或所在渠道没有单笔赢单成本"},
-    "no_campaigns": {"en": "No campaign has a lead created or spend dated in the 90 days to {date}.",
-                     "zh": "截至 {date} 的 90 天内没有任何活动有新线索或投入。"},
+    "too_young": {"en": "too young to judge on wins", "zh": "太新，无法按赢单判断"},
+    "campaign_opportunity_chart": {"en": "Cost per opportunity per campaign (bar) against its channel's (tick), 90 d",
+                                   "zh": "各活动单个商机成本（条）与所在渠道（刻度线），90天"},
+    "campaign_win_chart": {"en": "Cost per win of the matured cohort per campaign (bar) against its channel's (tick)",
+                           "zh": "各活动成熟批次单笔赢单成本（条）与所在渠道（刻度线）"},
+    "no_campaign_opportunity_chart": {"en": "No campaign has both spend and an opportunity in the 90 days: no cost per "
+                                            "opportunity to compare.",
+                                      "zh": "这 90 天内没有既有投入又有商机的活动，无单个商机成本可比较。"},
+    "no_campaign_win_chart": {"en": "No campaign's matured cohort has both spend and a win: no cost per win to compare.",
+                              "zh": "没有活动的成熟批次既有投入又有赢单，无单笔赢单成本可比较。"},
+    "campaigns_overhead": {"en": "Overhead: spend without leads", "zh": "日常开销：有投入、无线索"},
+    "campaigns_overhead_note": {
+        "en": "Spend booked to a campaign that has no lead in either cohort: tooling, retargeting, brand. Not judged "
+              "on leads or wins; ask whether it is still worth paying for.",
+        "zh": "记在某个活动名下、但两批都没有线索的投入：工具、再营销、品牌等。不按线索或赢单评判；请确认是否仍值得支付。"},
+    "campaigns_unattributed": {"en": "Unattributed: leads and spend that name no campaign",
+                               "zh": "未归因：未注明活动的线索与投入"},
+    "campaigns_unattributed_note": {
+        "en": "“unknown” gathers what names no campaign, per channel: never best or worst. A large share here means "
+              "the campaign field is not filled in at the source.",
+        "zh": "“unknown”按渠道汇总未注明活动的线索与投入：不参与最好、最差的评比。此处占比大，说明源系统没有填写活动字段。"},
+    "no_campaigns": {"en": "No campaign has a lead created or spend dated in the 180 days to {date}.",
+                     "zh": "截至 {date} 的 180 天内没有任何活动有新线索或投入。"},
     # customer voice
     "voice": {"en": "Customer voice", "zh": "客户之声"},
     "voice_note": {"en": "Customers' answers to “would you recommend us?” (0–10): NPS = 100 × (promoters, 9–10 − "
@@ -133,20 +194,19 @@ TEXT: dict[str, dict[str, str]] = {
                          "team's (and partners') responses. Change is against a week before.",
                    "zh": "客户对“是否愿意推荐我们”（0–10 分）的回答：NPS = 100 ×（推荐者 9–10 分 − 贬损者 0–6 分）÷ 回复数，"
                          "范围 −100 至 +100；团队平均评分为团队（含合作伙伴）回复的平均分。变化为与一周前相比。"},
-    "nps_daily_chart": {"en": "Customer NPS (90 d), the last six weeks, daily",
-                        "zh": "客户 NPS（90天），最近六周（每日）"},
-    "nps_monthly_chart": {"en": "Customer NPS (90 d), the last twelve months, month-end",
-                          "zh": "客户 NPS（90天），最近十二个月（月末）"},
     "responses": {"en": "Responses", "zh": "回复数"},
     "no_nps_trend": {"en": "No customer response in the 90 days to any date charted: no NPS trend to draw.",
                      "zh": "所绘各日期的 90 天内都没有客户回复，无 NPS 走势可绘。"},
     "no_voice": {"en": "No customer responses in the last 180 days.", "zh": "最近 180 天内没有客户回复。"},
-    "negative_projects": {"en": "Projects with a negative NPS (180 d) at {date}, worst first",
-                          "zh": "截至 {date} NPS 为负的项目（180天），最差的在前"},
+    "negative_projects": {"en": "Projects with a negative NPS (180 d) at {date} over at least {min} answers, worst first",
+                          "zh": "截至 {date} 至少有 {min} 条回复且 NPS 为负的项目（180天），最差的在前"},
     "responses_180d": {"en": "Responses (180 d)", "zh": "回复数（180天）"},
     "nps_180d": {"en": "NPS (180 d)", "zh": "NPS（180天）"},
-    "no_negative_projects": {"en": "No project has a negative NPS over the last 180 days ({n} with responses).",
-                             "zh": "最近 180 天内没有 NPS 为负的项目（{n} 个项目有回复）。"},
+    "no_negative_projects": {"en": "No project with at least {min} answers has a negative NPS over the last 180 days "
+                                   "({n} with that many).",
+                             "zh": "最近 180 天内，回复不少于 {min} 条的项目中没有 NPS 为负的（共 {n} 个）。"},
+    "too_few_answers": {"en": "{n} projects with too few answers to judge (fewer than {min} in 180 days)",
+                        "zh": "{n} 个项目回复太少，无法判断（180 天内少于 {min} 条）"},
     "no_project_responses": {"en": "No customer response of the last 180 days names a project.",
                              "zh": "最近 180 天内的客户回复都没有对应项目。"},
     # delivery
@@ -155,7 +215,19 @@ TEXT: dict[str, dict[str, str]] = {
                             "since {week_ago}.",
                       "zh": "截至 {date} 的进行中项目，红色在前，其次黄色。◆ 表示自 {week_ago} 以来颜色发生变化的项目。"},
     "health_chart": {"en": "Projects by health, a week before and now", "zh": "项目健康度分布：一周前与现在"},
-    "burn_chart": {"en": "Budget burn against schedule slip, active projects", "zh": "进行中项目：预算消耗与进度延误"},
+    "burn_chart": {"en": "Budget burn against schedule elapsed, active projects (above the diagonal: spending faster "
+                         "than the schedule passes)",
+                   "zh": "进行中项目：预算消耗与进度已过比例（对角线以上：花钱快于进度）"},
+    "delivery_terms": {"en": "Budget burn = cost to date ÷ budget. Schedule elapsed = the share of start → planned end "
+                             "passed at the date (100% once past the planned end: the slip says how far). A burn well "
+                             "above the elapsed share spends faster than the project moves. Cost variance = cost to "
+                             "date − budget: above 0 is over budget. Slip = days past the planned end.",
+                       "zh": "预算消耗 = 至今成本 ÷ 预算。进度已过 = 截至当日已过去的“开始 → 计划结束”比例"
+                             "（超过计划结束日即为 100%，超出多少见延误）。预算消耗明显高于进度已过，说明花钱快于项目推进。"
+                             "成本偏差 = 至今成本 − 预算：大于 0 即超预算。延误 = 超过计划结束日的天数。"},
+    "elapsed": {"en": "Schedule elapsed", "zh": "进度已过"},
+    "not_plotted": {"en": "{n} active projects are not in the chart: no budget, or no start or planned end date.",
+                    "zh": "{n} 个进行中项目未画入图中：没有预算，或没有开始日期、计划结束日期。"},
     "health": {"en": "Health", "zh": "健康度"},
     "projects": {"en": "Projects", "zh": "项目数"},
     "project": {"en": "Project", "zh": "项目"},
@@ -199,7 +271,6 @@ TEXT: dict[str, dict[str, str]] = {
     "reasons": {"en": "Top reasons", "zh": "主要原因"},
     "reasons_note": {"en": "The quarantine keeps the rows of the latest run only ({run}).",
                      "zh": "隔离表只保留最近一次运行（{run}）的行。"},
-    "rule": {"en": "Rule", "zh": "规则"},
     "examples": {"en": "Example keys", "zh": "示例主键"},
     "no_quarantine": {"en": "No row is quarantined.", "zh": "没有被隔离的行。"},
     "no_run": {"en": "No completed run published {date}.", "zh": "没有已完成的运行发布过 {date} 的数据。"},
@@ -246,13 +317,23 @@ def unit_label(metric: ReviewMetric, lang: str, currency: str) -> str:
     return currency if metric.unit == "money" else UNITS[metric.unit][lang]
 
 
+# decimals each unit is written with (ratios as percentages, in percentage points for a change)
+DECIMALS = {"ratio": 1, "money": 0, "count": 0, "nps": 1, "score": 2, "days": 1, "hours": 1}
+
+
+def _shown(x: float, unit: str) -> float:
+    """The number as written, rounded: its sign is the written number's (−0.4 people is 0, not −0)."""
+    shown = round(100 * x if unit == "ratio" else x, DECIMALS.get(unit, 1))
+    return shown + 0.0  # -0.0 + 0.0 is 0.0
+
+
 def fmt_value(v: object, unit: str, currency: str) -> str:
     """A figure as the page writes it: money with its currency, ratios as percentages."""
     if missing(v):
         return "–"
-    x = float(v)  # type: ignore[arg-type]
+    x = _shown(float(v), unit)  # type: ignore[arg-type]
     if unit == "ratio":
-        return f"{100 * x:.1f}%"
+        return f"{x:.1f}%"
     if unit == "money":
         return f"{currency} {x:,.0f}"
     if unit == "count":
@@ -265,13 +346,13 @@ def fmt_value(v: object, unit: str, currency: str) -> str:
 
 
 def fmt_change(v: object, unit: str, currency: str, lang: str) -> str:
-    """A change, signed: ratios in percentage points."""
+    """A change, signed by what is written: ratios in percentage points."""
     if missing(v):
         return "–"
-    x = float(v)  # type: ignore[arg-type]
+    x = _shown(float(v), unit)  # type: ignore[arg-type]
     sign = "+" if x > 0 else "−" if x < 0 else "±"
     if unit == "ratio":
-        return f"{sign}{abs(100 * x):.1f} {'个百分点' if lang == 'zh' else 'pp'}"
+        return f"{sign}{abs(x):.1f} {'个百分点' if lang == 'zh' else 'pp'}"
     if unit == "money":
         return f"{sign}{currency} {abs(x):,.0f}"
     if unit == "count":

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from schemas.tables import DOCUMENTATION, MARTS, OPERATIONAL, VIEWS, Table
+from schemas.tables import DOCUMENTATION, OPERATIONAL, PUBLISHED, VIEWS, Table
 from tasks.warehouse.connect import Warehouse, sql_literal
 from tasks.warehouse.tables import TABLES
 
-DOCUMENTED: dict[str, Table] = {**MARTS, **OPERATIONAL, **DOCUMENTATION}
+DOCUMENTED: dict[str, Table] = {**PUBLISHED, **OPERATIONAL, **DOCUMENTATION}
 
 
 def dictionary_rows() -> list[dict[str, str]]:
     return [{"table_name": t.name, "column_name": c.name, "definition": c.doc, "unit": c.unit or None}
-            for t in (*MARTS.values(), *OPERATIONAL.values()) for c in t.columns]
+            for t in (*PUBLISHED.values(), *OPERATIONAL.values()) for c in t.columns]
 
 
 def sync_docs(conn: sa.Connection, wh: Warehouse) -> None:
@@ -39,5 +39,5 @@ def comment_statements(wh: Warehouse) -> list[str]:
     for v in VIEWS.values():
         out.append(f"COMMENT ON VIEW {wh.qualified(v.name)} IS {sql_literal(v.doc)}")
         out += [f"COMMENT ON COLUMN {wh.qualified(v.name)}.{quote(c.name)} IS {sql_literal(c.comment)}"
-                for c in MARTS[v.table].columns]
+                for c in PUBLISHED[v.table].columns]
     return out

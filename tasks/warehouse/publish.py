@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from schemas.tables import MARTS
+from schemas.tables import PUBLISHED
 from tasks.warehouse.bulk import insert_frame
 from tasks.warehouse.connect import Warehouse
 from tasks.warehouse.ledger import mark_failed, mark_published
@@ -49,12 +49,12 @@ def publish_marts(wh: Warehouse, marts: dict[str, pd.DataFrame] | Iterable[Slice
         for first, last, tables in parts:
             for name, frame in tables.items():
                 table = TABLES[name]
-                frame = frame[MARTS[name].names]
+                frame = frame[PUBLISHED[name].names]
                 if name == RESTATED and run:
                     written["restatements"] = written.get("restatements", 0) + record_restatements(
                         conn, frame, first, last, run[1])
                 # a whole table goes without WHERE: SQLite then empties it at once instead of row by row
-                conn.execute(table.delete().where(table.c.as_of_date.between(first, last)) if MARTS[name].as_of
+                conn.execute(table.delete().where(table.c.as_of_date.between(first, last)) if PUBLISHED[name].as_of
                              else table.delete())
                 insert_frame(conn, table, frame)
                 written[name] = written.get(name, 0) + len(frame)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from schemas.tables import DATE, DOCUMENTATION, FLOAT, INTEGER, MARTS, OPERATIONAL, TEXT, TIMESTAMP, Table
+from schemas.tables import DATE, DOCUMENTATION, FLOAT, INTEGER, OPERATIONAL, PUBLISHED, TEXT, TIMESTAMP, Table
 from tasks.warehouse.connect import LANDING
 
 SQL_TYPES = {
@@ -28,7 +28,7 @@ def _table(t: Table) -> sa.Table:
     return sa.Table(t.name, metadata, *cols, comment=t.doc)
 
 
-TABLES: dict[str, sa.Table] = {name: _table(t) for name, t in {**MARTS, **OPERATIONAL, **DOCUMENTATION}.items()}
+TABLES: dict[str, sa.Table] = {name: _table(t) for name, t in {**PUBLISHED, **OPERATIONAL, **DOCUMENTATION}.items()}
 
 # Raw landing (connectors): declared in the symbolic schema LANDING, which Warehouse maps to
 # `<schema>_landing` (PostgreSQL) or to the one database (SQLite).

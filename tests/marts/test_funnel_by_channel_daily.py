@@ -4,6 +4,7 @@ datasets are typed valid rows; one test goes through staging, end to end.
 
 W90 ending 2026-04-10 = 2026-01-11 ... 2026-04-10 (2026-04-10 - 89 days);
 W90 ending 2026-04-11 = 2026-01-12 ... 2026-04-11.
+P90 (D-179 ... D-90) ending 2026-04-10 = 2025-10-13 ... 2026-01-10 (D-180 = 2025-10-12).
 """
 from __future__ import annotations
 
@@ -13,12 +14,18 @@ import pandas as pd
 import pytest
 from builders import as_date, as_of, as_of_dates, dataset, valid_dataset
 
+from schemas.tables import CAMPAIGN_DAILY
 from tasks.marts.build import build_marts
 from tasks.marts.facts import build_facts
 from tasks.marts.funnel_by_channel_daily import funnel_by_channel_daily
 from tasks.staging.stage import stage_sources
 
 CHANNELS = {"website", "paid_ads", "content", "event", "partner", "outbound", "referral", "other"}
+COUNTS = ["leads_90d", "qualified_90d", "converted_90d", "won_90d", "opportunities_90d", "leads_prior_90d",
+          "won_prior_90d"]
+SUMS = ["cohort_won_amount", "spend_90d", "pipeline_amount_90d", "won_amount_prior_90d", "spend_prior_90d"]
+RATIOS = ["cost_per_lead_90d", "cost_per_win_90d", "return_on_spend_90d", "cost_per_opportunity_90d",
+          "cost_per_win_prior_90d", "return_on_spend_prior_90d"]
 
 
 def funnel(valid, start, end=None, tz="UTC") -> pd.DataFrame:
@@ -49,7 +56,7 @@ def _funnel_dataset():
         {"lead_id": "w6", "created_at": "2026-03-01T00:00:00Z"},
         # website, not in the cohort at 04-10
         {"lead_id": "w2", "created_at": "2026-01-10T23:59:00Z", "qualified_at": "2026-01-20T00:00:00Z",
-         "converted_at": "2026-01-25T00:00:00Z"},  # the day before W90
+         "converted_at": "2026-01-25T00:00:00Z"},  # the day before W90: the last day of P90
         {"lead_id": "w7", "created_at": "2026-04-11T00:00:00Z"},  # after D
         # other channels
         {"lead_id": "p1", "channel": "paid_ads", "created_at": "2026-02-01T00:00:00Z",
@@ -83,6 +90,8 @@ def test_funnel_cohort_on_one_date():
     d = "2026-04-10"
     out = funnel(_funnel_dataset(), d)
     assert set(out["channel"]) == CHANNELS and len(out) == 8
+    # every column of campaign_daily but campaign
+    assert list(out.columns) == [c for c in CAMPAIGN_DAILY.names if c != "campaign"]
 
     w = row(out, d, "website")
     assert w["leads_90d"] == 5  # w1 (01-11), w3 (04-10), w4, w5, w6; not w2 (01-10) nor w7 (04-11)
@@ -93,30 +102,46 @@ def test_funnel_cohort_on_one_date():
     assert w["spend_90d"] == pytest.approx(350.0)  # 100 (01-11) + 250 (04-10); not 1000 (01-10), 5000 (04-11)
     assert w["cost_per_lead_90d"] == pytest.approx(70.0)  # 350 / 5
     assert w["cost_per_win_90d"] == pytest.approx(175.0)  # 350 / 2
+    # every deal of the builders' amount 1000: d-w1 + d-w6-a + d-w6-b; not d-w4 (won 04-11 > D), d-w2 (w2
+    # not in the cohort), d-ghost, d-nolead
+    assert w["cohort_won_amount"] == pytest.approx(3000.0)
+    assert w["return_on_spend_90d"] == pytest.approx(3000 / 350)
+    assert w["opportunities_90d"] == 0  # every deal created 2026-01-01, before W90
+    assert (w["leads_prior_90d"], w["won_prior_90d"]) == (1, 1)  # w2 (01-10, D-90), won 02-01
+    assert w["won_amount_prior_90d"] == pytest.approx(1000.0)  # d-w2
+    assert w["spend_prior_90d"] == pytest.approx(1000.0)  # 01-10
+    assert w["cost_per_win_prior_90d"] == pytest.approx(1000.0)  # 1000 / 1
+    assert w["return_on_spend_prior_90d"] == pytest.approx(1.0)  # 1000 / 1000
 
     p = row(out, d, "paid_ads")
     assert (p["leads_90d"], p["qualified_90d"], p["converted_90d"], p["won_90d"]) == (1, 1, 0, 1)
     assert p["spend_90d"] == pytest.approx(40.0)
     assert p["cost_per_lead_90d"] == pytest.approx(40.0)  # 40 / 1
     assert p["cost_per_win_90d"] == pytest.approx(40.0)  # 40 / 1
+    assert p["cohort_won_amount"] == pytest.approx(1000.0)  # d-p1
+    assert p["return_on_spend_90d"] == pytest.approx(25.0)  # 1000 / 40
 
     c = row(out, d, "content")  # one lead, no spend, no win
     assert (c["leads_90d"], c["qualified_90d"], c["converted_90d"], c["won_90d"]) == (1, 0, 0, 0)
     assert c["spend_90d"] == pytest.approx(0.0)  # sum over no rows
     assert c["cost_per_lead_90d"] == pytest.approx(0.0)  # 0 / 1
     assert pd.isna(c["cost_per_win_90d"])  # 0 / 0 -> null
+    assert c["cohort_won_amount"] == 0.0 and pd.isna(c["return_on_spend_90d"])  # 0 / 0 -> null
 
     e = row(out, d, "event")  # spend but no leads
     assert (e["leads_90d"], e["qualified_90d"], e["converted_90d"], e["won_90d"]) == (0, 0, 0, 0)
     assert e["spend_90d"] == pytest.approx(75.0)
     assert pd.isna(e["cost_per_lead_90d"])  # 75 / 0 -> null
     assert pd.isna(e["cost_per_win_90d"])  # 75 / 0 -> null
+    assert e["return_on_spend_90d"] == 0.0  # 0 / 75
 
     for ch in ("partner", "outbound", "referral", "other"):  # no data at all: still a row
         r = row(out, d, ch)
         assert (r["leads_90d"], r["qualified_90d"], r["converted_90d"], r["won_90d"]) == (0, 0, 0, 0), ch
-        assert r["spend_90d"] == pytest.approx(0.0), ch
-        assert pd.isna(r["cost_per_lead_90d"]) and pd.isna(r["cost_per_win_90d"]), ch
+        assert (r[COUNTS] == 0).all() and (r[SUMS] == 0.0).all(), ch
+        assert r[RATIOS].isna().all(), ch
+    for col in COUNTS:
+        assert pd.api.types.is_integer_dtype(out[col]), col
 
 
 def test_funnel_cohort_moves_with_the_date():
@@ -130,6 +155,8 @@ def test_funnel_cohort_moves_with_the_date():
     assert w["spend_90d"] == pytest.approx(5250.0)  # 250 (04-10) + 5000 (04-11); 100 (01-11) left the window
     assert w["cost_per_lead_90d"] == pytest.approx(1050.0)  # 5250 / 5
     assert w["cost_per_win_90d"] == pytest.approx(2625.0)  # 5250 / 2
+    assert w["cohort_won_amount"] == pytest.approx(3000.0)  # d-w4 (won 04-11 <= D) + d-w6-a + d-w6-b
+    assert w["return_on_spend_90d"] == pytest.approx(3000 / 5250)
     assert row(out, "2026-04-10", "website")["leads_90d"] == 5  # unchanged for the earlier date
 
 
@@ -138,9 +165,69 @@ def test_funnel_all_channels_with_no_data():
     assert len(out) == 16  # 8 channels x 2 dates
     for day in ("2026-01-01", "2026-01-02"):
         assert set(out.loc[as_of_dates(out) == as_date(day), "channel"]) == CHANNELS
-    assert (out[["leads_90d", "qualified_90d", "converted_90d", "won_90d"]] == 0).all().all()
-    assert (out["spend_90d"] == 0).all()
-    assert out["cost_per_lead_90d"].isna().all() and out["cost_per_win_90d"].isna().all()
+    assert (out[COUNTS] == 0).all().all()
+    assert (out[SUMS] == 0).all().all()
+    assert out[RATIOS].isna().all().all()
+
+
+def test_funnel_measures_the_whole_channel_whatever_the_campaign():
+    # D = 04-10. website's leads and spend in campaigns A, B and none (unknown): the channel adds them all
+    leads = [
+        {"lead_id": "fa", "campaign": "A", "created_at": "2026-02-01T00:00:00Z"},
+        {"lead_id": "fb", "campaign": "B", "created_at": "2026-03-01T00:00:00Z"},
+        {"lead_id": "fc", "created_at": "2025-11-01T00:00:00Z"},  # in P90, no campaign
+        {"lead_id": "fd", "campaign": "A", "created_at": "2025-10-12T00:00:00Z"},  # D-180: before P90
+        {"lead_id": "fe", "campaign": "B", "created_at": "2025-06-01T00:00:00Z"},  # long before
+        {"lead_id": "pa", "channel": "paid_ads", "campaign": "A", "created_at": "2025-12-01T00:00:00Z"},  # P90
+    ]
+    deals = [
+        {"deal_id": "g-fa", "lead_id": "fa", "stage": "won", "amount": "1200", "created_at": "2026-02-10T00:00:00Z",
+         "closed_at": "2026-03-01T00:00:00Z"},
+        {"deal_id": "g-fb", "lead_id": "fb", "amount": "800", "created_at": "2026-04-01T00:00:00Z"},  # open
+        {"deal_id": "g-fc", "lead_id": "fc", "stage": "won", "amount": "3000", "created_at": "2025-12-01T00:00:00Z",
+         "closed_at": "2026-04-10T00:00:00Z"},  # won on D
+        {"deal_id": "g-fc2", "lead_id": "fc", "stage": "won", "amount": "99", "created_at": "2025-12-01T00:00:00Z",
+         "closed_at": "2026-04-11T00:00:00Z"},  # won after D
+        {"deal_id": "g-fd", "lead_id": "fd", "stage": "won", "amount": "5000", "created_at": "2025-10-20T00:00:00Z",
+         "closed_at": "2026-02-01T00:00:00Z"},  # fd is in neither cohort
+        {"deal_id": "g-fe", "lead_id": "fe", "stage": "lost", "amount": "400", "created_at": "2026-01-11T00:00:00Z",
+         "closed_at": "2026-01-20T00:00:00Z"},  # D-89: an opportunity of an old lead
+        {"deal_id": "g-pa", "lead_id": "pa", "stage": "won", "amount": "700", "created_at": "2025-12-05T00:00:00Z",
+         "closed_at": "2026-01-15T00:00:00Z"},
+    ]
+    spend = [
+        {"channel": "website", "campaign": "A", "spend_date": "2026-02-01", "amount": "300"},
+        {"channel": "website", "campaign": "B", "spend_date": "2026-03-01", "amount": "300"},
+        {"channel": "website", "spend_date": "2025-11-01", "amount": "1000"},  # P90, no campaign
+        {"channel": "website", "campaign": "A", "spend_date": "2025-10-12", "amount": "5555"},  # D-180
+        {"channel": "paid_ads", "campaign": "A", "spend_date": "2025-12-01", "amount": "350"},  # P90
+    ]
+    out = funnel(valid_dataset(leads=leads, deals=deals, marketing_spend=spend), "2026-04-10")
+
+    w = row(out, "2026-04-10", "website")
+    assert (w["leads_90d"], w["won_90d"]) == (2, 1)  # fa (A), fb (B); fa won 03-01
+    assert w["cohort_won_amount"] == pytest.approx(1200.0)  # g-fa
+    assert w["spend_90d"] == pytest.approx(600.0)  # 300 (A) + 300 (B)
+    assert w["cost_per_lead_90d"] == pytest.approx(300.0)  # 600 / 2
+    assert w["cost_per_win_90d"] == pytest.approx(600.0)  # 600 / 1
+    assert w["return_on_spend_90d"] == pytest.approx(2.0)  # 1200 / 600
+    assert w["opportunities_90d"] == 3  # g-fa (02-10), g-fb (04-01), g-fe (01-11, lead fe of 2025-06-01)
+    assert w["pipeline_amount_90d"] == pytest.approx(2400.0)  # 1200 + 800 + 400
+    assert w["cost_per_opportunity_90d"] == pytest.approx(200.0)  # 600 / 3
+    assert (w["leads_prior_90d"], w["won_prior_90d"]) == (1, 1)  # fc (11-01), won 04-10; not fd (D-180)
+    assert w["won_amount_prior_90d"] == pytest.approx(3000.0)  # g-fc; not g-fc2 (04-11), g-fd
+    assert w["spend_prior_90d"] == pytest.approx(1000.0)  # 11-01; not 5555 (D-180)
+    assert w["cost_per_win_prior_90d"] == pytest.approx(1000.0)  # 1000 / 1
+    assert w["return_on_spend_prior_90d"] == pytest.approx(3.0)  # 3000 / 1000
+
+    p = row(out, "2026-04-10", "paid_ads")  # only its matured cohort and P90 spend
+    assert (p["leads_90d"], p["opportunities_90d"], p["leads_prior_90d"], p["won_prior_90d"]) == (0, 0, 1, 1)
+    assert p["spend_90d"] == 0.0 and pd.isna(p["return_on_spend_90d"])  # 0 / 0
+    assert pd.isna(p["cost_per_opportunity_90d"])  # 0 / 0
+    assert p["won_amount_prior_90d"] == pytest.approx(700.0)  # g-pa
+    assert p["spend_prior_90d"] == pytest.approx(350.0)
+    assert p["cost_per_win_prior_90d"] == pytest.approx(350.0)  # 350 / 1
+    assert p["return_on_spend_prior_90d"] == pytest.approx(2.0)  # 700 / 350
 
 
 def test_funnel_uses_business_time_zone_dates():

@@ -5,6 +5,8 @@ Every expected value below is worked out by hand from the definitions in
 /work/shared/spec/METRICS.md (not from the implementation); the comment next to each
 assertion shows the arithmetic. Windows used throughout (Wn = D-(n-1) .. D, both ends in):
 
+    W7  ending 2026-02-24 = 2026-02-18 .. 2026-02-24   (2026-02-17 is one day out)
+    W7  ending 2026-03-03 = 2026-02-25 .. 2026-03-03   (the next week: no day in common)
     W30 ending 2026-02-24 = 2026-01-26 .. 2026-02-24   (2026-01-25 is one day out)
     W30 ending 2026-02-25 = 2026-01-27 .. 2026-02-25
     W30 ending 2026-03-01 = 2026-01-31 .. 2026-03-01
@@ -27,9 +29,11 @@ from tasks.marts.portfolio_daily import portfolio_daily
 METRICS = PORTFOLIO_METRICS
 COUNTS = ["leads_created_30d", "leads_qualified_30d", "deals_created_30d", "open_pipeline_count",
           "deals_won_30d", "new_customers_30d", "customers_total", "key_accounts_total", "active_projects",
-          "projects_delivered_90d", "milestones_overdue", "feedback_responses_90d"]
+          "projects_delivered_90d", "milestones_overdue", "feedback_responses_90d",
+          "leads_created_7d", "leads_qualified_7d", "deals_created_7d", "deals_won_7d", "new_customers_7d",
+          "projects_delivered_7d", "feedback_responses_7d"]
 SUMS = ["open_pipeline_amount", "bookings_30d", "marketing_spend_30d", "hours_30d", "labour_cost_30d",
-        "expenses_30d"]
+        "expenses_30d", "bookings_7d", "marketing_spend_7d", "hours_7d", "labour_cost_7d", "expenses_7d"]
 NULLABLE = ["lead_qualification_rate_90d", "lead_conversion_rate_90d", "win_rate_90d",
             "avg_sales_cycle_days_90d", "median_sales_cycle_days_90d", "cac_30d", "renewal_rate_90d",
             "on_time_delivery_rate_90d", "delivered_margin_pct_90d", "nps_90d", "team_score_avg_90d"]
@@ -838,6 +842,75 @@ def test_responses_near_local_midnight_take_the_business_time_zone_date():
 
 # ---------------------------------------------------------------------------------------------
 # backfill consistency
+
+
+# ---------------------------------------------------------------------------------------------
+# the weekly flows (*_7d): W7 ending 02-24 = 02-18 .. 02-24; W7 ending 03-03 = 02-25 .. 03-03
+
+
+def test_weekly_flows_of_leads_and_deals_at_the_window_edges():
+    valid = valid_dataset(
+        leads=[{"created_at": ts("2026-02-17", "23:59:59")},  # one day before W7(02-24)
+               {"created_at": ts("2026-02-18", "00:00:00"), "qualified_at": ts("2026-02-25", "00:00:00")},
+               {"created_at": ts("2026-02-24", "23:59:59"), "qualified_at": ts("2026-02-24", "23:59:59")}],
+        deals=[{"deal_id": "D1", "account_id": "A1", "created_at": ts("2026-02-18"), "amount": 100.0},
+               won(ts("2026-02-24"), created=ts("2026-01-01"), deal_id="D2", account_id="A2", amount=250.0),
+               won(ts("2026-02-25"), created=ts("2026-02-25"), deal_id="D3", account_id="A2", amount=40.0),
+               lost(ts("2026-02-20"), created=ts("2026-02-19"), deal_id="D4", account_id="A3")])
+    p = portfolio(valid, "2026-02-24", "2026-03-03")
+    # 02-24: created 02-18 and 02-24 in, 02-17 out -> 2; qualified: only the one at 02-24 -> 1
+    assert value(p, "2026-02-24", "leads_created_7d") == 2
+    assert value(p, "2026-02-24", "leads_qualified_7d") == 1
+    # 03-03 (02-25..03-03): no lead created; qualified 02-25 -> 1 (its creation 02-18 does not matter)
+    assert value(p, "2026-03-03", "leads_created_7d") == 0
+    assert value(p, "2026-03-03", "leads_qualified_7d") == 1
+    # deals created in W7(02-24): D1 02-18, D4 02-19 -> 2 (D2 created 01-01 out); W7(03-03): D3 -> 1
+    assert value(p, "2026-02-24", "deals_created_7d") == 2
+    assert value(p, "2026-03-03", "deals_created_7d") == 1
+    # won in W7(02-24): D2 (02-24) -> 1, bookings 250; D4 lost is not won. W7(03-03): D3 -> 1, 40
+    assert value(p, "2026-02-24", "deals_won_7d") == 1 and value(p, "2026-02-24", "bookings_7d") == 250
+    assert value(p, "2026-03-03", "deals_won_7d") == 1 and value(p, "2026-03-03", "bookings_7d") == 40
+    # new customers: A2's first win 02-24 is in W7(02-24) -> 1; on 03-03 A2's second win (02-25) is
+    # no first win -> 0
+    assert value(p, "2026-02-24", "new_customers_7d") == 1
+    assert value(p, "2026-03-03", "new_customers_7d") == 0
+    # the seven days before W7(02-24) end on 02-17: the lead of 02-17 -> 1 (weeks do not overlap)
+    assert value(portfolio(valid, "2026-02-17"), "2026-02-17", "leads_created_7d") == 1
+
+
+def test_weekly_flows_of_spend_delivery_hours_expenses_and_responses():
+    valid = valid_dataset(
+        marketing_spend=[{"spend_date": "2026-02-17", "amount": 1.0}, {"spend_date": "2026-02-18", "amount": 20.0},
+                         {"spend_date": "2026-02-24", "amount": 300.0}],
+        projects=[{"project_id": "P1", "status": "delivered", "start_date": "2026-01-01",
+                   "actual_end_date": "2026-02-18"},
+                  {"project_id": "P2", "status": "cancelled", "start_date": "2026-01-01",
+                   "actual_end_date": "2026-02-20"},  # cancelled: never delivered
+                  {"project_id": "P3", "status": "delivered", "start_date": "2026-01-01",
+                   "actual_end_date": "2026-02-25"}],
+        rate_card=[{"role": "engineer", "valid_from": "2020-01-01", "hourly_cost": 100.0}],
+        time_entries=[{"project_id": "P1", "work_date": "2026-02-17", "hours": 1.0},
+                      {"project_id": "P1", "work_date": "2026-02-18", "hours": 2.0},
+                      {"project_id": "P1", "work_date": "2026-02-24", "hours": 4.0}],
+        expenses=[{"project_id": "P1", "expense_date": "2026-02-24", "amount": 7.0},
+                  {"project_id": "P1", "expense_date": "2026-02-25", "amount": 9.0}],
+        feedback=[{"submitted_at": ts("2026-02-18"), "score": 9},
+                  {"submitted_at": ts("2026-02-19"), "score": 3, "respondent": "engineer"},  # team: not counted
+                  {"submitted_at": ts("2026-02-25"), "score": 5}])
+    p = portfolio(valid, "2026-02-24", "2026-03-03")
+    # spend dated 02-18 and 02-24 -> 20 + 300 = 320 (02-17 out); nothing dated 02-25..03-03 -> 0
+    assert value(p, "2026-02-24", "marketing_spend_7d") == 320 and value(p, "2026-03-03", "marketing_spend_7d") == 0
+    # delivered in W7(02-24): P1 (02-18) -> 1; P2 is cancelled; W7(03-03): P3 -> 1
+    assert value(p, "2026-02-24", "projects_delivered_7d") == 1
+    assert value(p, "2026-03-03", "projects_delivered_7d") == 1
+    # hours 2 + 4 = 6 (02-17 out), labour cost 6 x 100 = 600; then none -> 0
+    assert value(p, "2026-02-24", "hours_7d") == 6 and value(p, "2026-02-24", "labour_cost_7d") == 600
+    assert value(p, "2026-03-03", "hours_7d") == 0 and value(p, "2026-03-03", "labour_cost_7d") == 0
+    # expenses 7 at 02-24; 9 at 03-03
+    assert value(p, "2026-02-24", "expenses_7d") == 7 and value(p, "2026-03-03", "expenses_7d") == 9
+    # customer responses: 02-18 -> 1 (the engineer's is a team response); 02-25 -> 1
+    assert value(p, "2026-02-24", "feedback_responses_7d") == 1
+    assert value(p, "2026-03-03", "feedback_responses_7d") == 1
 
 
 def test_a_range_run_equals_single_day_runs():

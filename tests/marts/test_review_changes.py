@@ -68,9 +68,9 @@ def test_one_row_per_portfolio_metric_per_date():
     out = build_marts(valid_week(), "UTC", as_date("2026-02-08"), as_date("2026-02-10"))
     rc = out["review_changes"]
     assert set(rc.columns) >= {"as_of_date", "metric", "value", "value_7d_ago", "change", "change_pct"}
-    # 3 dates x 29 metrics (26, and the three of the customer's voice) = 87 rows, each (as_of_date,
-    # metric) once
-    assert len(rc) == 3 * 29
+    # 3 dates x 41 metrics (26, the three of the customer's voice and the twelve weekly flows of
+    # contract v3) = 123 rows, each (as_of_date, metric) once
+    assert len(rc) == 3 * 41
     assert not rc.duplicated(["as_of_date", "metric"]).any()
     assert set(rc["as_of_date"]) == {d("2026-02-08"), d("2026-02-09"), d("2026-02-10")}
     for day, grp in rc.groupby("as_of_date"):

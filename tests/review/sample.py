@@ -1,6 +1,7 @@
-"""A warehouse with history for the review pack's tests: generated sample data backfilled over
-120 as-of dates (the pack's XmR rule reaches back 84 days, its daily charts 42), then a past won
-deal changed and the backfill run again, so the pack has restated figures to list."""
+"""A warehouse with history for the review pack's tests: generated sample data with one real change
+planted in its last week (a campaign launched: 30 leads where a week brings about 6), backfilled
+over 120 as-of dates (review_signals reaches back 84 days), then a past won deal changed and the
+backfill run again, so the pack has restated figures to list."""
 from __future__ import annotations
 
 import datetime as dt
@@ -30,6 +31,7 @@ class Sample:
 
 def sample_warehouse(root: Path, scale: float = 0.03) -> Sample:
     generate(root / "drop", scale=scale, seed=5, end_date=END)
+    launch_a_campaign(root / "drop" / "leads.csv")
     settings = Settings(sources={"files": {"path": str(root / "drop")}}, warehouse=f"sqlite:///{root / 'w.db'}",
                         reports_dir=str(root / "reports"))
     wh = pipeline.open_warehouse(settings)
@@ -40,6 +42,22 @@ def sample_warehouse(root: Path, scale: float = 0.03) -> Sample:
     assert again.status == "completed", again.message
     assert again.written["restatements"] > 0, "changing a won deal's amount restates bookings"
     return Sample(settings, wh, root, deal)
+
+
+LAUNCH = "Spring launch"
+LAUNCHED_LEADS = 30
+
+
+def launch_a_campaign(leads_csv: Path) -> None:
+    """30 website leads of a new campaign created in END's week (END − 6 … END, 5 a day from the
+    second day): a real change of leads_created_7d, and a campaign too young to judge on wins."""
+    leads = pd.read_csv(leads_csv, dtype=str, keep_default_na=False)
+    days = [END - dt.timedelta(days=5 - i // 5) for i in range(LAUNCHED_LEADS)]
+    new = pd.DataFrame({c: "" for c in leads.columns}, index=range(LAUNCHED_LEADS))
+    new["lead_id"] = [f"LAUNCH-{i:03d}" for i in range(LAUNCHED_LEADS)]
+    new["created_at"] = new["updated_at"] = [f"{d.isoformat()}T10:00:00Z" for d in days]
+    new["channel"], new["campaign"] = "website", LAUNCH
+    pd.concat([leads, new], ignore_index=True).to_csv(leads_csv, index=False)
 
 
 def change_a_past_deal(deals_csv: Path) -> str:

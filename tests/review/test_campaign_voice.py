@@ -1,6 +1,6 @@
-"""The review pack's "Campaigns: keep or drop" and "Customer voice" sections on small hand-built
-tables whose order and marks are worked out by hand, and on a warehouse with no campaign and no
-feedback file (a short text, never an empty chart)."""
+"""The review pack's "Campaigns: keep or drop" (both cohorts, against the channel) and "Customer
+voice" sections on small hand-built tables whose order and marks are worked out by hand, and on a
+warehouse with no campaign and no feedback file (a short text, never an empty chart)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -19,19 +19,15 @@ import pytest
 import vl_convert
 from builders import dataset
 
+from opsmetrics.summary import campaign_lines
 from schemas.config import Settings
-from schemas.tables import CAMPAIGN_DAILY, FUNNEL_BY_CHANNEL_DAILY, PORTFOLIO_DAILY, PROJECT_DAILY
+from schemas.tables import CAMPAIGN_DAILY, FUNNEL_BY_CHANNEL_DAILY, PORTFOLIO_DAILY, PROJECT_DAILY, PROJECT_DIRECTORY
 from tasks import pipeline
 from tasks.review import build_pack
 from tasks.review.data import ReviewData, read_review_data
-from tasks.review.sections import (
-    Context,
-    campaign_order,
-    campaigns,
-    customer_responses_180d,
-    customer_voice,
-    negative_nps_projects,
-)
+from tasks.review.sections import Context
+from tasks.review.sections.campaigns import campaigns, judge_campaigns
+from tasks.review.sections.voice import customer_responses_180d, customer_voice, project_nps
 from tasks.review.text import Words
 
 D = dt.date(2026, 3, 31)
@@ -46,53 +42,71 @@ def frame(table, records: list[dict]) -> pd.DataFrame:
     return out
 
 
-def campaign(channel: str, name: str, leads: int, won: int, spend: float, won_amount: float = 0.0) -> dict:
-    """A campaign_daily row with its ratios as the mart computes them (null over 0)."""
-    return {"channel": channel, "campaign": name, "leads_90d": leads, "qualified_90d": leads, "converted_90d": won,
-            "won_90d": won, "cohort_won_amount": won_amount, "spend_90d": spend,
-            "cost_per_lead_90d": spend / leads if leads else None, "cost_per_win_90d": spend / won if won else None,
-            "return_on_spend_90d": won_amount / spend if spend else None}
+def campaign(channel: str, name: str, leads: int, opportunities: int, spend: float, leads_prior: int, won_prior: int,
+             spend_prior: float, won_amount_prior: float = 0.0) -> dict:
+    """A campaign_daily row of both cohorts, its ratios as the mart computes them (null over 0)."""
+    return {"channel": channel, "campaign": name, "leads_90d": leads, "opportunities_90d": opportunities,
+            "spend_90d": spend, "cost_per_opportunity_90d": spend / opportunities if opportunities else None,
+            "leads_prior_90d": leads_prior, "won_prior_90d": won_prior, "spend_prior_90d": spend_prior,
+            "won_amount_prior_90d": won_amount_prior,
+            "cost_per_win_prior_90d": spend_prior / won_prior if won_prior else None,
+            "return_on_spend_prior_90d": won_amount_prior / spend_prior if spend_prior else None}
 
 
-def channel(name: str, spend: float, won: int) -> dict:
-    return {"channel": name, "leads_90d": 10, "qualified_90d": 5, "converted_90d": 3, "won_90d": won,
-            "spend_90d": spend, "cost_per_lead_90d": spend / 10, "cost_per_win_90d": spend / won if won else None}
+def channel(name: str, spend: float, opportunities: int, spend_prior: float, won_prior: int) -> dict:
+    return {"channel": name, "spend_90d": spend, "opportunities_90d": opportunities,
+            "cost_per_opportunity_90d": spend / opportunities if opportunities else None,
+            "spend_prior_90d": spend_prior, "won_prior_90d": won_prior,
+            "cost_per_win_prior_90d": spend_prior / won_prior if won_prior else None}
 
 
-# paid ads spent 1000 + 3000 + 1000 + 0 for 0 + 2 + 2 + 0 wins: 5000 / 4 = 1250 a win; events 4000 + 2000
-# for 1 win: 6000 a win; the website spent nothing for its win: a cost per win of 0, nothing to weigh
 CAMPAIGNS = [
-    campaign("paid_ads", "A", 4, 0, 1000.0),
-    campaign("paid_ads", "B", 8, 2, 3000.0, 9000.0),  # 1500 a win: 1.2 × its channel's
-    campaign("paid_ads", "C", 6, 2, 1000.0, 1500.0),  # 500: 0.4 ×
-    campaign("paid_ads", "D", 5, 0, 0.0),  # leads, no spend, no win
-    campaign("event", "E", 2, 0, 4000.0),  # the largest spend that won nothing
-    campaign("event", "F", 3, 1, 2000.0, 12000.0),  # 2000 a win: 1/3 of its channel's 6000
-    campaign("content", "A2", 4, 0, 1000.0),  # ties with paid_ads A: same spend, same leads, content first
-    campaign("website", "G", 3, 1, 0.0, 800.0),
-    campaign("website", "H", 10, 0, 0.0),
+    # matured leads and spend, no win: spent, won nothing
+    campaign("paid_ads", "A", 4, 2, 1000.0, 5, 0, 2000.0),
+    # 3600 / 2 = 1800 a matured win against its channel's 1650 (below): 1.0909… × ; 750 an opportunity
+    campaign("paid_ads", "B", 8, 4, 3000.0, 6, 2, 3600.0, 9000.0),
+    # 1000 / 2 = 500 a win: 500 / 1650 = 0.30303… × ; 600 / 3 = 200 an opportunity
+    campaign("paid_ads", "C", 6, 3, 600.0, 4, 2, 1000.0, 1500.0),
+    # young: spent 2500 with no lead 90 days old yet. Not a failure: too young to judge on wins
+    campaign("paid_ads", "Y", 5, 1, 2500.0, 0, 0, 0.0),
+    # the largest matured spend that won nothing
+    campaign("event", "E", 2, 0, 500.0, 3, 0, 4000.0),
+    # 2000 a win: 2000 / 6000 = 0.3333… × its channel's
+    campaign("event", "F", 3, 2, 1000.0, 3, 1, 2000.0, 12000.0),
+    # matured leads that cost nothing
+    campaign("content", "N", 4, 1, 0.0, 2, 1, 0.0),
+    # spend without a lead in either cohort: overhead (tooling)
+    campaign("content", "T", 0, 0, 800.0, 0, 0, 700.0),
+    # what names no campaign: unattributed, never judged (it would otherwise be "spent, won nothing")
+    campaign("content", "unknown", 7, 2, 300.0, 5, 0, 400.0),
 ]
-FUNNEL = [channel("paid_ads", 5000.0, 4), channel("event", 6000.0, 1), channel("content", 1000.0, 0),
-          channel("website", 0.0, 1)]
-# spent and won nothing (largest spend first, then most leads, then channel); then cost per win against the
-# channel's, dearest first; then the rest: most won, then most leads
-EXPECTED_ORDER = ["E", "A2", "A", "B", "C", "F", "G", "H", "D"]
+# the channels over all their campaigns: paid ads spent 1000 + 3000 + 600 + 2500 = 7100 for 2 + 4 + 3 + 1 = 10
+# opportunities (710 each) and 2000 + 3600 + 1000 + 0 = 6600 on matured leads for 0 + 2 + 2 + 0 = 4 wins (1650
+# each); events 500 + 1000 = 1500 for 2 (750) and 6000 for 1 win (6000); content 0 + 800 + 300 = 1100 for
+# 1 + 0 + 2 = 3 (366.67) and 0 + 700 + 400 = 1100 for 1 win (1100)
+FUNNEL = [channel("paid_ads", 7100.0, 10, 6600.0, 4), channel("event", 1500.0, 2, 6000.0, 1),
+          channel("content", 1100.0, 3, 1100.0, 1)]
+# judged: spent-won-nothing by matured spend (E 4000, A 2000); above the channel (B); within it, dearest
+# first (F 0.333 > C 0.303); too young (Y); no matured spend (N); then overhead (T); then unattributed
+EXPECTED_ORDER = ["E", "A", "B", "F", "C", "Y", "N", "T", "unknown"]
 
 
 def review_data(*, campaigns_: list[dict] = CAMPAIGNS, funnel: list[dict] = FUNNEL, projects: list[dict] = (),
-                portfolio: pd.DataFrame | None = None) -> ReviewData:
+                directory: list[dict] = (), portfolio: pd.DataFrame | None = None) -> ReviewData:
     if portfolio is None:
         days = pd.date_range(D - dt.timedelta(days=400), D)
         portfolio = pd.DataFrame({c.name: np.nan for c in PORTFOLIO_DAILY.columns}, index=range(len(days)))
         portfolio["as_of_date"] = days
         portfolio["feedback_responses_90d"] = 12.0
+        # -10 on D - 400 rising 0.1 a day to +30 on D
         portfolio["nps_90d"] = np.linspace(-10, 30, len(days))
         portfolio["team_score_avg_90d"] = 7.5
     empty = pd.DataFrame()
-    return ReviewData(as_of=D, portfolio=portfolio, changes=empty, funnel=frame(FUNNEL_BY_CHANNEL_DAILY, list(funnel)),
+    return ReviewData(as_of=D, portfolio=portfolio, changes=empty, signals=empty, signal_history=empty,
+                      funnel=frame(FUNNEL_BY_CHANNEL_DAILY, list(funnel)),
                       campaigns=frame(CAMPAIGN_DAILY, list(campaigns_)), projects=frame(PROJECT_DAILY, list(projects)),
                       projects_week_ago=empty, effort=empty, latest_run=None, week_ago_run=None, quarantine=empty,
-                      restatements=empty)
+                      restatements=empty, directory=pd.DataFrame(list(directory), columns=PROJECT_DIRECTORY.names))
 
 
 def rows_of(section_html: str) -> list[list[str]]:
@@ -120,68 +134,97 @@ def drawn_marks(spec: dict) -> Counter:
 
 # --- Campaigns: keep or drop -----------------------------------------------------------------
 
-def test_campaigns_that_spent_and_won_nothing_come_first_then_by_cost_per_win_against_the_channel():
+def test_campaigns_are_judged_on_both_cohorts_against_their_channel():
     data = review_data()
-    c = campaign_order(data.campaigns, data.funnel)
+    c = judge_campaigns(data.campaigns, data.funnel)
     assert list(c["campaign"]) == EXPECTED_ORDER
     by = c.set_index("campaign")
-    assert list(by["group"][EXPECTED_ORDER]) == [0, 0, 0, 1, 1, 1, 2, 2, 2]
-    assert by.loc["B", "channel_cost_per_win"] == 1250.0 and by.loc["B", "relative"] == pytest.approx(1.2)
-    assert by.loc["C", "relative"] == pytest.approx(0.4) and by.loc["F", "relative"] == pytest.approx(1 / 3)
-    assert set(c.loc[c["spent_won_nothing"], "campaign"]) == {"E", "A2", "A"}
-    assert set(c.loc[c["above"], "campaign"]) == {"B"}  # only B costs more a win than its channel
-    assert np.isnan(by.loc["G", "relative"])  # a channel that spent nothing has no cost per win to compare
+    assert dict(by["kind"]) == {**{k: "judged" for k in "EABFCYN"}, "T": "overhead", "unknown": "unknown"}
+    assert list(by["late"][list("EABFCYN")]) == ["spent_won_nothing", "spent_won_nothing", "above_channel",
+                                                 "within_channel", "within_channel", "too_young", "no_spend"]
+    assert by["late"][["T", "unknown"]].isna().all()  # overhead and unattributed are not judged
+    # late: 1800 / 1650, 500 / 1650, 2000 / 6000; early: 750 / 710, 200 / 710, 2500 / 710, 500 / 750
+    assert by.loc["B", "late_relative"] == pytest.approx(1800 / 1650)
+    assert by.loc["C", "late_relative"] == pytest.approx(500 / 1650)
+    assert by.loc["F", "late_relative"] == pytest.approx(1 / 3)
+    assert by.loc["B", "early_relative"] == pytest.approx(750 / 710)
+    assert by.loc["C", "early_relative"] == pytest.approx(200 / 710)
+    assert by.loc["Y", "early_relative"] == pytest.approx(2500 / 710)
+    assert by.loc["F", "early_relative"] == pytest.approx(500 / 750)
+    assert np.isnan(by.loc["E", "early_relative"])  # no opportunity: no cost per opportunity
 
 
-def test_the_campaigns_section_marks_rows_and_charts_spend_and_cost_per_win():
+def test_a_young_campaign_is_never_a_failure():
+    """Spend and leads, no win, but no lead is 90 days old: too young to judge, whatever it spent."""
+    young = [campaign("paid_ads", "Y", 50, 0, 90000.0, 0, 0, 0.0)]
+    c = judge_campaigns(frame(CAMPAIGN_DAILY, young), frame(FUNNEL_BY_CHANNEL_DAILY, FUNNEL))
+    assert c["late"].tolist() == ["too_young"]
+    section = campaigns(Context(review_data(campaigns_=young), Words("en"), "USD"))
+    assert "spent, won nothing</span>" not in section.html and "too young to judge on wins" in section.html
+
+
+def test_the_campaigns_section_marks_rows_and_charts_both_costs_against_the_channel():
     ctx = Context(review_data(), Words("en"), "USD")
     section = campaigns(ctx)
     assert section.title == "Campaigns: keep or drop"
-    rows = rows_of(section.html)
-    assert [r[1] for r in rows] == EXPECTED_ORDER
-    assert rows[0] == ["Events", "E", "2", "0", "USD 4,000", "–", "USD 6,000", "–", "0.00×", "spent, won nothing"]
-    assert rows[3] == ["Paid ads", "B", "8", "2", "USD 3,000", "USD 1,500", "USD 1,250", "1.20×", "3.00×",
-                       "cost per win above its channel's"]
-    assert rows[4][-1] == "" and rows[5][7:] == ["0.33×", "6.00×", ""]
-    assert "3 campaigns with nothing to weigh" in section.html  # G, H, D folded away
+    judged, overhead, unattributed = (rows_of(t) for t in re.findall(r"<table.*?</table>", section.html, re.S))
+    assert [r[0] for r in judged] == ["Events · E", "Paid ads · A", "Paid ads · B", "Events · F",
+                                      "Paid ads · C", "Paid ads · Y", "Content · N"]
+    # B: 8 leads, 4 opportunities at 750 (1.06 × 710); 6 matured leads, 2 won, 3600 spent, 1800 a win
+    # (1.09 × 1650), 9000 / 3600 = 2.50 back per unit spent
+    assert judged[2] == ["Paid ads · B", "8", "4", "USD 750", "1.06×", "6", "2", "USD 3,600", "USD 1,800", "1.09×",
+                         "2.50×", "cost per win above its channel's"]
+    assert judged[0][-1] == judged[1][-1] == "spent, won nothing"
+    assert judged[0][1:] == ["2", "0", "–", "–", "3", "0", "USD 4,000", "–", "–", "0.00×", "spent, won nothing"]
+    assert judged[5] == ["Paid ads · Y", "5", "1", "USD 2,500", "3.52×", "0", "0", "USD 0", "–", "–", "–",
+                         "too young to judge on wins"]
+    assert judged[3][-1] == judged[4][-1] == judged[6][-1] == ""
+    assert overhead == [["Content", "T", "USD 800", "USD 700"]]
+    assert unattributed == [["Content", "7", "2", "USD 300", "5", "0", "USD 400"]]
+    assert 'data-campaign="Y" data-late="too_young"' in section.html
     assert "The table marks; it does not decide." in section.html
-    assert set(ctx.charts) == {"chart-campaign-spend", "chart-campaign-cost"}
-    spend, cost = ctx.charts["chart-campaign-spend"], ctx.charts["chart-campaign-cost"]
-    # the bars of every campaign that spent something (not D, G, H), in the table's order
-    assert [r["campaign"] for r in spend["data"]["values"]] == ["E", "A2", "A", "B", "C", "F"]
-    assert [r["campaign"] for r in cost["data"]["values"]] == ["B", "C", "F"]
-    assert [r["above"] for r in cost["data"]["values"]] == [True, False, False]
-    assert_valid(spend)
-    assert_valid(cost)
-    # drawn offline as the page draws them: a bar per campaign, and a tick for each one's channel
-    assert drawn_marks(spend)["bar"] == 6
-    assert (drawn_marks(cost)["bar"], drawn_marks(cost)["tick"]) == (3, 3)
+    assert set(ctx.charts) == {"chart-campaign-opportunity", "chart-campaign-win"}
+    opportunity, win = ctx.charts["chart-campaign-opportunity"], ctx.charts["chart-campaign-win"]
+    # a bar for each judged campaign with a cost (E has no opportunity, N spent nothing), in the table's order
+    assert [r["campaign"] for r in opportunity["data"]["values"]] == ["A", "B", "F", "C", "Y"]
+    assert [r["above"] for r in opportunity["data"]["values"]] == [False, True, False, False, True]
+    assert [r["campaign"] for r in win["data"]["values"]] == ["B", "F", "C"]
+    assert [r["channel_cost"] for r in win["data"]["values"]] == [1650.0, 6000.0, 1650.0]
+    for spec, bars in ((opportunity, 5), (win, 3)):
+        assert_valid(spec)
+        # drawn offline as the page draws them: a bar per campaign, and a tick for each one's channel
+        assert (drawn_marks(spec)["bar"], drawn_marks(spec)["tick"]) == (bars, bars)
 
 
 def test_campaigns_in_chinese():
     ctx = Context(review_data(), Words("zh"), "USD")
     section = campaigns(ctx)
     assert section.title == "运营活动：保留还是放弃"
-    rows = rows_of(section.html)
-    assert rows[0][0] == "活动" and rows[0][-1] == "有投入、无赢单" and rows[3][-1] == "单笔赢单成本高于所在渠道"
+    judged = rows_of(re.findall(r"<table.*?</table>", section.html, re.S)[0])
+    assert judged[0][0] == "活动 · E" and judged[0][-1] == "有投入、无赢单" and judged[2][-1] == "单笔赢单成本高于所在渠道"
+    assert judged[5][-1] == "太新，无法按赢单判断"
     assert "本表只做标记，不做决定。" in section.html
 
 
-def test_no_campaign_is_a_sentence_and_no_win_draws_no_cost_chart():
+def test_no_campaign_is_a_sentence_and_no_cost_draws_no_chart():
     ctx = Context(review_data(campaigns_=[]), Words("en"), "USD")
     section = campaigns(ctx)
-    assert "No campaign has a lead created or spend dated in the 90 days to 2026-03-31." in section.html
+    assert "No campaign has a lead created or spend dated in the 180 days to 2026-03-31." in section.html
     assert ctx.charts == {} and "<table" not in section.html
-    # campaigns that spent but won nothing: their spend is charted, the cost per win is not
-    ctx = Context(review_data(campaigns_=[campaign("paid_ads", "A", 4, 0, 1000.0), campaign("website", "H", 3, 0, 0.0)],
-                              funnel=[channel("paid_ads", 1000.0, 0)]), Words("en"), "USD")
+    # young campaigns with spend and opportunities: the cost per opportunity is charted, no cost per win
+    ctx = Context(review_data(campaigns_=[campaign("paid_ads", "Y", 5, 1, 2500.0, 0, 0, 0.0)]), Words("en"), "USD")
     section = campaigns(ctx)
-    assert list(ctx.charts) == ["chart-campaign-spend"]
-    assert "No campaign&#x27;s cohort has a win" in section.html
-    # leads alone: no spend and no win, nothing to chart
-    ctx = Context(review_data(campaigns_=[campaign("website", "H", 3, 0, 0.0)]), Words("en"), "USD")
-    section = campaigns(ctx)
-    assert ctx.charts == {} and "No campaign spent anything in the 90 days" in section.html
+    assert list(ctx.charts) == ["chart-campaign-opportunity"]
+    assert "No campaign&#x27;s matured cohort has both spend and a win" in section.html
+
+
+def test_the_demo_names_best_and_worst_among_matured_campaigns_only():
+    lines = campaign_lines(frame(CAMPAIGN_DAILY, CAMPAIGNS), frame(FUNNEL_BY_CHANNEL_DAILY, FUNNEL))
+    # matured cohorts with spend and a win: C 500, B 1800, F 2000 a win; unknown and Y are never named
+    assert lines[1].startswith("  best   paid_ads / C: 500 per win")
+    assert lines[2].startswith("  worst  event / F: 2,000 per win")
+    assert lines[3] == "  spent on matured leads without a win: 2 campaigns, the largest event / E (4,000)"
+    assert "unknown" not in "\n".join(lines) and "/ Y" not in "\n".join(lines)
 
 
 # --- Customer voice --------------------------------------------------------------------------
@@ -193,39 +236,66 @@ PROJECTS = [
     {"project_id": "P4", "account_id": "A4", "state": "active", "feedback_responses_180d": 5, "nps_180d": 20.0},
     {"project_id": "P5", "account_id": "A5", "state": "active", "feedback_responses_180d": 0, "nps_180d": None},
     {"project_id": "P6", "account_id": None, "state": "cancelled", "feedback_responses_180d": 3, "nps_180d": 0.0},
+    {"project_id": "P7", "account_id": "A7", "state": "active", "feedback_responses_180d": 6, "nps_180d": -33.3},
+    {"project_id": "P8", "account_id": "A8", "state": "active", "feedback_responses_180d": 5, "nps_180d": -60.0},
 ]
+DIRECTORY = [{"project_id": "P8", "name": "Beacon rollout", "account_id": "A8", "account_name": "Acme"}]
 
 
-def test_projects_with_a_negative_nps_are_listed_worst_first():
-    negative = negative_nps_projects(frame(PROJECT_DAILY, PROJECTS))
-    # −100 first; the two at −50: the one with more responses (surer) first; 0, +20 and none are not negative
-    assert list(negative["project_id"]) == ["P2", "P3", "P1"]
-    ctx = Context(review_data(projects=PROJECTS), Words("en"), "USD")
+def test_a_project_nps_is_judged_only_over_enough_answers():
+    judged, few = project_nps(frame(PROJECT_DAILY, PROJECTS), 5)
+    # at least 5 answers and negative: P8 (-60) before P7 (-33.3); P4 (5, +20) is not negative
+    assert list(judged["project_id"]) == ["P8", "P7"]
+    # 1 to 4 answers, most first: P3 (4), P6 (3), P1 (2), P2 (1); P5 has none
+    assert list(few["project_id"]) == ["P3", "P6", "P1", "P2"]
+    # a looser setting judges more: -60 (P8), then the two at -50, the one with more answers (P3, 4) before
+    # P1 (2), then -33.3 (P7); only P2 (1 answer) is too few
+    judged, few = project_nps(frame(PROJECT_DAILY, PROJECTS), 2)
+    assert list(judged["project_id"]) == ["P8", "P3", "P1", "P7"] and list(few["project_id"]) == ["P2"]
+
+
+def test_the_voice_section_lists_judged_projects_with_names_and_folds_the_rest():
+    ctx = Context(review_data(projects=PROJECTS, directory=DIRECTORY), Words("en"), "USD")
     section = customer_voice(ctx)
     assert section.title == "Customer voice"
-    rows = rows_of(section.html)
-    assert rows[:3] == [["Customer responses (90 d)", "12", "–", "–", "count"],
-                        ["Customer NPS (90 d)", "+30.0", "–", "–", "NPS points"],
-                        ["Team score (90 d)", "7.50", "–", "–", "score 0–10"]]
-    assert rows[3:] == [["P2", "A2", "1", "-100.0"], ["P3", "A3", "4", "-50.0"], ["P1", "A1", "2", "-50.0"]]
-    assert "Projects with a negative NPS (180 d) at 2026-03-31, worst first" in section.html
-    # the NPS trend: six weeks of daily values and twelve month-ends, each a drawn line
-    assert list(ctx.charts) == ["chart-nps-daily", "chart-nps-monthly"]
-    daily, monthly = (ctx.charts[k]["layer"][1]["data"]["values"] for k in ("chart-nps-daily", "chart-nps-monthly"))
-    assert len(daily) == 42 and daily[-1]["date"] == "2026-03-31" and daily[-1]["responses"] == 12
-    assert [v["date"] for v in monthly][:2] == ["2025-04-30", "2025-05-31"] and len(monthly) == 12
-    for chart_id, points in (("chart-nps-daily", 42), ("chart-nps-monthly", 12)):
-        assert_valid(ctx.charts[chart_id])
-        marks = drawn_marks(ctx.charts[chart_id])
-        assert (marks["point"], marks["line mark"], marks["rule mark"]) == (points, 1, 1)  # the rule at NPS 0
+    tables = [rows_of(t) for t in re.findall(r"<table.*?</table>", section.html, re.S)]
+    # the figures of D (no review_changes here: the value alone, nothing coloured)
+    assert [r[:2] for r in tables[0]] == [["Customer responses (7 d)", "–"], ["Customer responses (90 d)", "12"],
+                                          ["Customer NPS (90 d)", "+30.0"], ["Team score (90 d)", "7.50"]]
+    assert tables[1] == [["Beacon rollout P8", "Acme A8", "5", "-60.0"], ["P7", "A7", "6", "-33.3"]]
+    assert tables[2] == [["P3", "A3", "4"], ["P6", "–", "3"], ["P1", "A1", "2"], ["P2", "A2", "1"]]
+    assert "over at least 5 answers" in section.html
+    assert "4 projects with too few answers to judge (fewer than 5 in 180 days)" in section.html
+    # the NPS as a 6-12 chart on an axis that fits it (not from 0): -10 on D - 400, + 0.1 a day
+    assert list(ctx.charts) == ["chart-voice-nps"]
+    spec = ctx.charts["chart-voice-nps"]
+    assert_valid(spec)
+    weeks, months = spec["concat"][0]["hconcat"]
+    assert weeks["layer"][0]["encoding"]["y"]["scale"] == {"zero": False}
+    this_year = [v["value"] for v in weeks["data"]["values"] if v["period"] == "This year"]
+    # D - 35 … D: 30 - 0.7 x 5 … 30
+    assert this_year == pytest.approx([26.5, 27.2, 27.9, 28.6, 29.3, 30.0])
+    # a year before, D - 364 - 35 … D - 364: index 400 - 399 = 1 … 36, -9.9 … -6.4
+    before = [v["value"] for v in weeks["data"]["values"] if v["period"] == "A year before"]
+    assert before == pytest.approx([-9.9, -9.2, -8.5, -7.8, -7.1, -6.4])
+    assert len([v for v in months["data"]["values"] if v["period"] == "This year"]) == 12
+
+
+def test_min_responses_comes_from_the_settings():
+    ctx = Context(review_data(projects=PROJECTS), Words("en"), "USD", min_responses=2)
+    section = customer_voice(ctx)
+    assert "over at least 2 answers" in section.html
+    assert "1 projects with too few answers to judge (fewer than 2 in 180 days)" in section.html
 
 
 def test_no_negative_project_is_said_calmly_in_both_languages():
     fine = [p for p in PROJECTS if p["project_id"] in ("P4", "P5", "P6")]
     section = customer_voice(Context(review_data(projects=fine), Words("en"), "USD"))
-    assert "No project has a negative NPS over the last 180 days (2 with responses)." in section.html
+    # with responses: P4 (5) and P6 (3); P6 has too few, so 1 with enough
+    assert "No project with at least 5 answers has a negative NPS over the last 180 days (1 with that many)." \
+        in section.html
     section = customer_voice(Context(review_data(projects=fine), Words("zh"), "USD"))
-    assert section.title == "客户之声" and "最近 180 天内没有 NPS 为负的项目（2 个项目有回复）。" in section.html
+    assert section.title == "客户之声" and "回复不少于 5 条的项目中没有 NPS 为负的（共 1 个）。" in section.html
 
 
 def test_no_customer_response_in_180_days_is_a_sentence_not_an_empty_chart():
@@ -238,7 +308,6 @@ def test_no_customer_response_in_180_days_is_a_sentence_not_an_empty_chart():
     section = customer_voice(ctx)
     assert "No customer responses in the last 180 days." in section.html
     assert ctx.charts == {} and "chart" not in section.html
-    assert rows_of(section.html)[1] == ["Customer NPS (90 d)", "–", "–", "–", "NPS points"]
     # responses 100 days ago: in the 180 days (those of the 90 days to D − 90), so not silent
     portfolio.loc[portfolio["as_of_date"] == pd.Timestamp(D - dt.timedelta(days=90)), "feedback_responses_90d"] = 3.0
     assert customer_responses_180d(portfolio, D) == 3.0
@@ -247,12 +316,12 @@ def test_no_customer_response_in_180_days_is_a_sentence_not_an_empty_chart():
     section = customer_voice(ctx)
     assert "No customer responses in the last 180 days." not in section.html
     assert "No customer response of the last 180 days names a project." in section.html
-    # D − 90 is 2025-12-31, a month-end: the monthly chart has its one point; no daily value to draw
-    assert list(ctx.charts) == ["chart-nps-monthly"]
-    assert ctx.charts["chart-nps-monthly"]["layer"][1]["data"]["values"] == [
-        {"date": "2025-12-31", "value": -33.3, "responses": 3.0}]
-    assert drawn_marks(ctx.charts["chart-nps-monthly"])["point"] == 1
-    # an NPS on a date neither a month-end nor in the last six weeks: no value in either chart
+    # D − 90 is 2025-12-31, a month-end: the months have their one point; no weekly value to draw
+    months = ctx.charts["chart-voice-nps"]["concat"][0]["hconcat"]
+    assert len(months) == 1 and [(v["date"], v["value"]) for v in months[0]["data"]["values"]] == [
+        ("2025-12-31", -33.3)]
+    assert drawn_marks(ctx.charts["chart-voice-nps"])["point"] == 1
+    # an NPS on a date neither a month-end nor a weekly date: no value in either half
     portfolio.loc[portfolio["as_of_date"] == pd.Timestamp(D - dt.timedelta(days=90)), "nps_90d"] = np.nan
     portfolio.loc[portfolio["as_of_date"] == pd.Timestamp(D - dt.timedelta(days=89)), "nps_90d"] = -33.3
     ctx = Context(review_data(portfolio=portfolio, projects=silent), Words("en"), "USD")

@@ -14,7 +14,7 @@ from tasks.warehouse.connect import Warehouse
 from tasks.warehouse.migrate import current_revision, prepare, upgrade
 from tasks.warehouse.tables import metadata
 
-HEAD = "0007"
+HEAD = "0008"
 
 
 def test_migrations_create_exactly_the_declared_tables(warehouse: Warehouse):
@@ -87,6 +87,31 @@ def test_a_warehouse_at_0004_gets_the_feedback_columns_and_campaign_daily_keepin
     documented = set(zip(dictionary["table_name"], dictionary["column_name"], strict=True))
     assert {("campaign_daily", "return_on_spend_90d"), ("portfolio_daily", "nps_90d"),
             ("project_daily", "nps_180d")} <= documented
+
+
+def test_a_warehouse_at_0007_gets_the_v3_columns_and_tables_keeping_its_history(warehouse: Warehouse):
+    upgrade(warehouse, "0007")
+    with warehouse.engine.begin() as conn:
+        conn.execute(sa.text(f"INSERT INTO {warehouse.qualified('portfolio_daily')} (as_of_date, customers_total) "
+                             "VALUES (:d, 42)"), {"d": dt.date(2025, 1, 1)})
+        conn.execute(sa.text(f"INSERT INTO {warehouse.qualified('funnel_by_channel_daily')} "
+                             "(as_of_date, channel, leads_90d) VALUES (:d, 'website', 7)"), {"d": dt.date(2025, 1, 1)})
+    prepare(warehouse)
+    assert current_revision(warehouse) == HEAD
+    latest = pd.read_sql(f"SELECT * FROM {warehouse.qualified('portfolio_latest')}", warehouse.engine)
+    assert latest["customers_total"].tolist() == [42]  # the history is kept, its new columns null
+    assert latest[["leads_created_7d", "hours_7d", "feedback_responses_7d"]].isna().all().all()
+    funnel = pd.read_sql(f"SELECT * FROM {warehouse.qualified('funnel_by_channel_daily')}", warehouse.engine)
+    assert funnel["leads_90d"].tolist() == [7] and funnel["opportunities_90d"].isna().all()
+    inspector = sa.inspect(warehouse.engine)
+    assert inspector.get_pk_constraint("review_signals", schema=warehouse.schema)["constrained_columns"] == [
+        "as_of_date", "metric"]
+    assert {c["name"] for c in inspector.get_columns("campaign_daily", schema=warehouse.schema)} >= {
+        "opportunities_90d", "leads_prior_90d", "return_on_spend_prior_90d"}
+    dictionary = pd.read_sql(f"SELECT * FROM {warehouse.qualified('metric_dictionary')}", warehouse.engine)
+    documented = set(zip(dictionary["table_name"], dictionary["column_name"], strict=True))
+    assert {("review_signals", "rule"), ("portfolio_daily", "bookings_7d"), ("project_directory", "account_name"),
+            ("funnel_by_channel_daily", "cost_per_opportunity_90d")} <= documented
 
 
 def test_a_date_filter_uses_the_primary_key_without_an_index_of_its_own(warehouse: Warehouse):

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from builders import dataset, marts
 from pgserver import drop_schema, new_schema, require_pg
 
-from schemas.tables import MARTS, OPERATIONAL, VIEWS
+from schemas.tables import MARTS, OPERATIONAL, PUBLISHED, VIEWS
 from tasks.warehouse.access import grant_reader
 from tasks.warehouse.connect import Warehouse, landing_schema
 from tasks.warehouse.migrate import prepare, upgrade
@@ -47,7 +47,7 @@ def test_columns_are_typed_never_text(pg):
     assert types[("portfolio_daily", "win_rate_90d")] == "double precision"
     assert types[("run_log", "started_at")] == "timestamp with time zone"
     assert types[("project_daily", "health")] == "text"
-    for table in MARTS.values():
+    for table in PUBLISHED.values():
         for c in table.columns:
             if c.type != "text":
                 assert types[(table.name, c.name)] != "text", (table.name, c.name)
@@ -67,7 +67,7 @@ def test_every_table_view_and_column_has_its_comment(pg):
     comments = query(pg, "SELECT c.relname AS name, obj_description(c.oid, 'pg_class') AS doc FROM pg_class c "
                          "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = :s AND c.relkind IN ('r','v')",
                      s=pg.schema).set_index("name")["doc"]
-    for name in [*MARTS, "quarantine", "run_log", "metric_dictionary", *VIEWS]:
+    for name in [*PUBLISHED, "quarantine", "run_log", "metric_dictionary", *VIEWS]:
         assert comments[name], name
     col = query(pg, "SELECT col_description(:t ::regclass, 2) AS doc", t=f"{pg.schema}.portfolio_daily")["doc"][0]
     assert col == "leads with date(created_at) in the 30 days ending D [count]"
@@ -77,7 +77,7 @@ def test_every_table_view_and_column_has_its_comment(pg):
 
 def test_metric_dictionary_lists_every_output_column(pg):
     d = query(pg, f"SELECT * FROM {pg.qualified('metric_dictionary')}")
-    assert len(d) == sum(len(t.columns) for t in (*MARTS.values(), *OPERATIONAL.values()))
+    assert len(d) == sum(len(t.columns) for t in (*PUBLISHED.values(), *OPERATIONAL.values()))
     row = d[(d["table_name"] == "portfolio_daily") & (d["column_name"] == "cac_30d")].iloc[0]
     assert row["unit"] == "reporting currency" and "new_customers_30d" in row["definition"]
 
@@ -109,6 +109,31 @@ def test_a_reader_granted_before_the_upgrade_reads_the_new_table_and_views():
             for name in ("campaign_daily", "portfolio_latest", "project_latest"):
                 assert conn.execute(sa.text(f"SELECT count(*) FROM {wh.qualified(name)}")).scalar() == 0, name
             conn.execute(sa.text(f"SELECT nps_90d, team_score_avg_90d FROM {wh.qualified('portfolio_latest')}"))
+    finally:
+        reader.dispose()
+        with wh.engine.begin() as conn:
+            conn.exec_driver_sql(f'DROP OWNED BY "{role}"; DROP ROLE "{role}"')
+        wh.dispose()
+        drop_schema(url, schema)
+
+
+def test_a_reader_granted_at_0007_reads_the_v3_tables_and_columns():
+    """0008 creates review_signals and project_directory and recreates the views with the weekly
+    flows: a reader granted before keeps reading all of it."""
+    url = require_pg()
+    schema, role = new_schema(), f"reader_{uuid.uuid4().hex[:8]}"
+    wh = Warehouse.open(url, schema)
+    upgrade(wh, "0007")
+    grant_reader(wh, role, password="pw")
+    prepare(wh)
+    reader = sa.create_engine(wh.engine.url.set(username=role, password="pw"))
+    try:
+        with reader.connect() as conn:
+            for name in ("review_signals", "project_directory", "portfolio_latest", "project_latest"):
+                assert conn.execute(sa.text(f"SELECT count(*) FROM {wh.qualified(name)}")).scalar() == 0, name
+            conn.execute(sa.text(f"SELECT bookings_7d, hours_7d FROM {wh.qualified('portfolio_latest')}"))
+            conn.execute(sa.text(f"SELECT opportunities_90d, return_on_spend_prior_90d "
+                                 f"FROM {wh.qualified('funnel_by_channel_daily')}"))
     finally:
         reader.dispose()
         with wh.engine.begin() as conn:

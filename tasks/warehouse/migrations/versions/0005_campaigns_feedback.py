@@ -19,14 +19,19 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from tasks.warehouse.migrations import qualified, schema
+from tasks.warehouse.migrations import (
+    LATEST,
+    create_latest_views,
+    drop_latest_views,
+    grant_select,
+    schema,
+    select_grantees,
+)
 
 revision = "0005"
 down_revision = "0004"
 branch_labels = None
 depends_on = None
-
-LATEST = {"portfolio_latest": "portfolio_daily", "project_latest": "project_daily"}
 
 
 def _float() -> sa.Float:
@@ -42,9 +47,9 @@ NEW_COLUMNS = {
 
 
 def upgrade() -> None:
-    readers = {view: _select_grantees(view) for view in LATEST}
-    portfolio_readers = _select_grantees("portfolio_daily")
-    _drop_views()
+    readers = {view: select_grantees(view) for view in LATEST}
+    portfolio_readers = select_grantees("portfolio_daily")
+    drop_latest_views()
     for table, columns in NEW_COLUMNS.items():
         for name, kind in columns:
             op.add_column(table, sa.Column(name, kind(), nullable=True), schema=schema())
@@ -59,46 +64,18 @@ def upgrade() -> None:
         schema=schema(),
     )
     op.create_index("ix_campaign_daily_as_of_date", "campaign_daily", ["as_of_date"], schema=schema())
-    _create_views()
+    create_latest_views()
     for view, roles in readers.items():
-        _grant_select(view, roles)
-    _grant_select("campaign_daily", portfolio_readers)
+        grant_select(view, roles)
+    grant_select("campaign_daily", portfolio_readers)
 
 
 def downgrade() -> None:
-    _drop_views()
+    drop_latest_views()
     op.drop_index("ix_campaign_daily_as_of_date", "campaign_daily", schema=schema())
     op.drop_table("campaign_daily", schema=schema())
     for table, columns in NEW_COLUMNS.items():
         with op.batch_alter_table(table, schema=schema()) as batch:
             for name, _ in columns:
                 batch.drop_column(name)
-    _create_views()
-
-
-def _drop_views() -> None:
-    for view in LATEST:
-        op.execute(f"DROP VIEW {qualified(view)}")
-
-
-def _create_views() -> None:
-    for view, table in LATEST.items():
-        op.execute(f"CREATE VIEW {qualified(view)} AS SELECT * FROM {qualified(table)} "
-                   f"WHERE as_of_date = (SELECT max(as_of_date) FROM {qualified(table)})")
-
-
-def _select_grantees(name: str) -> list[str]:
-    """PostgreSQL: the roles (but the owner and PUBLIC) granted SELECT on a table or view."""
-    bind = op.get_bind()
-    if bind.dialect.name != "postgresql":
-        return []
-    return list(bind.execute(sa.text(
-        "SELECT DISTINCT pg_get_userbyid(a.grantee) FROM pg_class c, aclexplode(c.relacl) a "
-        "WHERE c.oid = CAST(:name AS regclass) AND a.privilege_type = 'SELECT' "
-        "AND a.grantee <> 0 AND a.grantee <> c.relowner ORDER BY 1"), {"name": qualified(name)}).scalars())
-
-
-def _grant_select(name: str, roles: list[str]) -> None:
-    quote = op.get_bind().dialect.identifier_preparer.quote
-    for role in roles:
-        op.execute(f"GRANT SELECT ON {qualified(name)} TO {quote(role)}")
+    create_latest_views()

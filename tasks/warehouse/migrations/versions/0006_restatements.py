@@ -17,7 +17,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from tasks.warehouse.migrations import qualified, schema
+from tasks.warehouse.migrations import grant_select, schema, select_grantees
 
 revision = "0006"
 down_revision = "0005"
@@ -26,7 +26,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    readers = _select_grantees("portfolio_daily")
+    readers = select_grantees("portfolio_daily")
     op.create_table(
         "restatements",
         sa.Column("as_of_date", sa.Date(), primary_key=True),
@@ -38,21 +38,8 @@ def upgrade() -> None:
         sa.Column("restated_at", sa.DateTime(timezone=True)),
         schema=schema(),
     )
-    quote = op.get_bind().dialect.identifier_preparer.quote
-    for role in readers:
-        op.execute(f"GRANT SELECT ON {qualified('restatements')} TO {quote(role)}")
+    grant_select("restatements", readers)
 
 
 def downgrade() -> None:
     op.drop_table("restatements", schema=schema())
-
-
-def _select_grantees(name: str) -> list[str]:
-    """PostgreSQL: the roles (but the owner and PUBLIC) granted SELECT on a table or view."""
-    bind = op.get_bind()
-    if bind.dialect.name != "postgresql":
-        return []
-    return list(bind.execute(sa.text(
-        "SELECT DISTINCT pg_get_userbyid(a.grantee) FROM pg_class c, aclexplode(c.relacl) a "
-        "WHERE c.oid = CAST(:name AS regclass) AND a.privilege_type = 'SELECT' "
-        "AND a.grantee <> 0 AND a.grantee <> c.relowner ORDER BY 1"), {"name": qualified(name)}).scalars())
