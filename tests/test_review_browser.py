@@ -3,7 +3,8 @@
 in English and in Chinese. Fails on any console error or Vega warning, on any chart that drew no
 mark, and on any request that is not for the file itself.
 
-Keeps docs/images/review-pack.png (the top of the English pack) for the README."""
+Keeps docs/images/review-pack.png (the top of the English pack), review-campaigns.png and
+review-delivery.png for the README."""
 from __future__ import annotations
 
 import json
@@ -167,9 +168,13 @@ def test_the_signals_on_the_page_are_the_review_signals_rows_with_a_rule(sample,
 
 
 def shot(driver, tmp_path: Path) -> None:
-    """The top of the pack: the title, what changed and its first charts."""
-    driver.execute_script("window.scrollTo(0, 0)")
-    driver.save_screenshot(str(tmp_path / SCREENSHOT.name))
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(tmp_path / SCREENSHOT.name, SCREENSHOT)
-    assert SCREENSHOT.stat().st_size < 400_000, f"{SCREENSHOT} is {SCREENSHOT.stat().st_size} bytes; keep it small"
+    """For the README: the top of the pack (the title, what changed and its signal's chart), and the
+    top of the campaigns and of the delivery sections."""
+    for section, image in ((None, SCREENSHOT), ("campaigns", SCREENSHOT.with_name("review-campaigns.png")),
+                           ("delivery", SCREENSHOT.with_name("review-delivery.png"))):
+        driver.execute_script("window.scrollTo(0, 0)" if section is None else
+                              f"document.getElementById('{section}').scrollIntoView()")
+        driver.save_screenshot(str(tmp_path / image.name))
+        image.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(tmp_path / image.name, image)
+        assert image.stat().st_size < 400_000, f"{image} is {image.stat().st_size} bytes; keep it small"

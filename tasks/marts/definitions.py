@@ -169,6 +169,30 @@ class CampaignMeasures(NamedTuple):
     won_amount_prior: np.ndarray  # Σ amount of the valid deals won by D of the matured cohort's leads
     spend_prior: np.ndarray  # Σ spend with spend_date in P90
 
+    def columns(self) -> dict[str, np.ndarray]:
+        """The measures under their names in campaign_daily and funnel_by_channel_daily, in the
+        contract's order: each line is the column's line of METRICS.md."""
+        return {
+            "leads_90d": self.leads,  # leads created in W90 (the cohort)
+            "qualified_90d": self.qualified,  # of the cohort, qualified by D
+            "converted_90d": self.converted,  # of the cohort, converted by D
+            "won_90d": self.won,  # of the cohort, leads with a valid deal won by D
+            "cohort_won_amount": self.cohort_won_amount,  # Σ amount of their valid deals won by D
+            "spend_90d": self.spend,  # Σ spend with spend_date in W90
+            "cost_per_lead_90d": self.cost_per_lead,  # spend_90d / leads_90d
+            "cost_per_win_90d": self.cost_per_win,  # spend_90d / won_90d
+            "return_on_spend_90d": self.return_on_spend,  # cohort_won_amount / spend_90d
+            "opportunities_90d": self.opportunities,  # opportunities created in W90 of leads created by D
+            "pipeline_amount_90d": self.pipeline_amount,  # Σ amount of those opportunities
+            "cost_per_opportunity_90d": self.cost_per_opportunity,  # spend_90d / opportunities_90d
+            "leads_prior_90d": self.leads_prior,  # leads created in P90 (the matured cohort)
+            "won_prior_90d": self.won_prior,  # of the matured cohort, leads with a valid deal won by D
+            "won_amount_prior_90d": self.won_amount_prior,  # Σ amount of their valid deals won by D
+            "spend_prior_90d": self.spend_prior,  # Σ spend with spend_date in P90
+            "cost_per_win_prior_90d": self.cost_per_win_prior,  # spend_prior_90d / won_prior_90d
+            "return_on_spend_prior_90d": self.return_on_spend_prior,  # won_amount_prior_90d / spend_prior_90d
+        }
+
     @property
     def cost_per_lead(self) -> np.ndarray:
         return ratio(self.spend, self.leads)

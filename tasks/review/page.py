@@ -45,6 +45,7 @@ table { border-collapse: collapse; margin: 6px 0 14px; font-size: 13px; }
 th, td { border-bottom: 1px solid var(--line); padding: 4px 10px; text-align: left; vertical-align: top; }
 th { background: var(--soft); font-weight: 600; }
 table.campaigns { font-size: 12px; } table.campaigns th { white-space: normal; }
+table.campaigns td:first-child { white-space: nowrap; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 table.headline td:first-child, table.signals td:first-child { border-left: 4px solid transparent; }
 table.headline tr.good td:first-child, table.signals tr.good td:first-child { border-left-color: var(--good); }

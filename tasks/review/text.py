@@ -174,6 +174,8 @@ TEXT: dict[str, dict[str, str]] = {
                                       "zh": "这 90 天内没有既有投入又有商机的活动，无单个商机成本可比较。"},
     "no_campaign_win_chart": {"en": "No campaign's matured cohort has both spend and a win: no cost per win to compare.",
                               "zh": "没有活动的成熟批次既有投入又有赢单，无单笔赢单成本可比较。"},
+    "campaigns_free": {"en": "{n} campaigns with leads and no spend in either cohort: they cost nothing to keep",
+                       "zh": "{n} 个有线索、但两批都没有投入的活动：保留不花钱"},
     "campaigns_overhead": {"en": "Overhead: spend without leads", "zh": "日常开销：有投入、无线索"},
     "campaigns_overhead_note": {
         "en": "Spend booked to a campaign that has no lead in either cohort: tooling, retargeting, brand. Not judged "

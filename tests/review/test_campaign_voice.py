@@ -4,22 +4,17 @@ warehouse with no campaign and no feedback file (a short text, never an empty ch
 from __future__ import annotations
 
 import datetime as dt
-import html
 import json
 import logging
 import re
-from collections import Counter
-from pathlib import Path
 
-import altair
-import jsonschema
 import numpy as np
 import pandas as pd
 import pytest
-import vl_convert
 from builders import dataset
 
 from opsmetrics.summary import campaign_lines
+from review.pages import D, assert_valid, drawn_marks, frame, rows_of
 from schemas.config import Settings
 from schemas.tables import CAMPAIGN_DAILY, FUNNEL_BY_CHANNEL_DAILY, PORTFOLIO_DAILY, PROJECT_DAILY, PROJECT_DIRECTORY
 from tasks import pipeline
@@ -29,17 +24,6 @@ from tasks.review.sections import Context
 from tasks.review.sections.campaigns import campaigns, judge_campaigns
 from tasks.review.sections.voice import customer_responses_180d, customer_voice, project_nps
 from tasks.review.text import Words
-
-D = dt.date(2026, 3, 31)
-VEGA_LITE = json.loads((Path(altair.__file__).parent / "vegalite" / "v6" / "schema" / "vega-lite-schema.json")
-                       .read_text(encoding="utf-8"))
-
-
-def frame(table, records: list[dict]) -> pd.DataFrame:
-    """Rows of a published table at D: every column, those not given null."""
-    out = pd.DataFrame([{c: None for c in table.names} | {"as_of_date": pd.Timestamp(D)} | r for r in records],
-                       columns=table.names)
-    return out
 
 
 def campaign(channel: str, name: str, leads: int, opportunities: int, spend: float, leads_prior: int, won_prior: int,
@@ -109,29 +93,6 @@ def review_data(*, campaigns_: list[dict] = CAMPAIGNS, funnel: list[dict] = FUNN
                       restatements=empty, directory=pd.DataFrame(list(directory), columns=PROJECT_DIRECTORY.names))
 
 
-def rows_of(section_html: str) -> list[list[str]]:
-    """The text of each body row of the section's tables, in order."""
-    out = []
-    for body in re.findall(r"<tbody>(.*?)</tbody>", section_html, re.S):
-        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S):
-            cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
-            out.append([html.unescape(re.sub(r"<[^>]+>", "", cell)) for cell in cells])
-    return out
-
-
-def assert_valid(spec: dict) -> None:
-    errors = [f"{list(e.path)}: {e.message[:200]}" for e in jsonschema.Draft7Validator(VEGA_LITE).iter_errors(spec)]
-    assert errors == []
-
-
-def drawn_marks(spec: dict) -> Counter:
-    """The mark items Vega draws of the spec, offline (vl-convert's SVG): how many of each kind
-    (bar, tick, line, point, rule…); a mark layer without data draws only its empty container."""
-    svg = vl_convert.vegalite_to_svg(spec, vl_version="v6_4")
-    return Counter(k for k in re.findall(r'role="graphics-symbol" aria-roledescription="([^"]+)"', svg)
-                   if not k.endswith("container"))
-
-
 # --- Campaigns: keep or drop -----------------------------------------------------------------
 
 def test_campaigns_are_judged_on_both_cohorts_against_their_channel():
@@ -167,9 +128,12 @@ def test_the_campaigns_section_marks_rows_and_charts_both_costs_against_the_chan
     ctx = Context(review_data(), Words("en"), "USD")
     section = campaigns(ctx)
     assert section.title == "Campaigns: keep or drop"
-    judged, overhead, unattributed = (rows_of(t) for t in re.findall(r"<table.*?</table>", section.html, re.S))
+    judged, free, overhead, unattributed = (rows_of(t) for t in re.findall(r"<table.*?</table>", section.html, re.S))
     assert [r[0] for r in judged] == ["Events · E", "Paid ads · A", "Paid ads · B", "Events · F",
-                                      "Paid ads · C", "Paid ads · Y", "Content · N"]
+                                      "Paid ads · C", "Paid ads · Y"]
+    # N spent nothing in either cohort: it costs nothing to keep, folded away
+    assert [r[0] for r in free] == ["Content · N"] and free[0][-1] == ""
+    assert "1 campaigns with leads and no spend in either cohort: they cost nothing to keep" in section.html
     # B: 8 leads, 4 opportunities at 750 (1.06 × 710); 6 matured leads, 2 won, 3600 spent, 1800 a win
     # (1.09 × 1650), 9000 / 3600 = 2.50 back per unit spent
     assert judged[2] == ["Paid ads · B", "8", "4", "USD 750", "1.06×", "6", "2", "USD 3,600", "USD 1,800", "1.09×",
@@ -178,7 +142,7 @@ def test_the_campaigns_section_marks_rows_and_charts_both_costs_against_the_chan
     assert judged[0][1:] == ["2", "0", "–", "–", "3", "0", "USD 4,000", "–", "–", "0.00×", "spent, won nothing"]
     assert judged[5] == ["Paid ads · Y", "5", "1", "USD 2,500", "3.52×", "0", "0", "USD 0", "–", "–", "–",
                          "too young to judge on wins"]
-    assert judged[3][-1] == judged[4][-1] == judged[6][-1] == ""
+    assert judged[3][-1] == judged[4][-1] == ""
     assert overhead == [["Content", "T", "USD 800", "USD 700"]]
     assert unattributed == [["Content", "7", "2", "USD 300", "5", "0", "USD 400"]]
     assert 'data-campaign="Y" data-late="too_young"' in section.html

@@ -16,19 +16,13 @@ the code under test."""
 from __future__ import annotations
 
 import datetime as dt
-import html
-import json
 import re
-from collections import Counter
-from pathlib import Path
 
-import altair
-import jsonschema
 import numpy as np
 import pandas as pd
 import pytest
-import vl_convert
 
+from review.pages import D, assert_valid, drawn_marks, frame, rows_of
 from schemas.tables import (
     CAMPAIGN_DAILY,
     EFFORT_WEEKLY,
@@ -40,7 +34,6 @@ from schemas.tables import (
     RESTATEMENTS,
     REVIEW_CHANGES,
     REVIEW_SIGNALS,
-    Table,
 )
 from tasks.review.data import ReviewData
 from tasks.review.sections import Context
@@ -48,11 +41,6 @@ from tasks.review.sections.delivery import delivery, schedule_elapsed
 from tasks.review.sections.headline import headline
 from tasks.review.sections.what_changed import what_changed
 from tasks.review.text import Words
-
-D = dt.date(2026, 3, 31)  # a Tuesday and a month-end
-VEGA_LITE = json.loads((Path(altair.__file__).parent / "vegalite" / "v6" / "schema" / "vega-lite-schema.json")
-                       .read_text(encoding="utf-8"))
-
 
 # --- helpers ----------------------------------------------------------------------------------
 
@@ -63,17 +51,6 @@ def day(text: str) -> pd.Timestamp:
 def weeks_before(k: int) -> pd.Timestamp:
     """D − 7k."""
     return pd.Timestamp(D) - pd.Timedelta(days=7 * k)
-
-
-def frame(table: Table, records: list[dict]) -> pd.DataFrame:
-    """Rows of a warehouse table: every column, those not given null; an as-of table's rows at D
-    unless they say otherwise; dates as pandas timestamps (as tasks/review/data.py reads them)."""
-    base = {c: None for c in table.names} | ({"as_of_date": pd.Timestamp(D)} if table.as_of else {})
-    out = pd.DataFrame([base | r for r in records], columns=table.names)
-    for column in table.columns:
-        if column.type == "date":
-            out[column.name] = pd.to_datetime(out[column.name])
-    return out
 
 
 def signal(metric: str, series: str, value: float, centre: float, lower: float, upper: float, rule: str | None,
@@ -88,16 +65,6 @@ def history(metric: str, series: str, values: list[float]) -> list[dict]:
     return [signal(metric, series, v, 0.0, -1.0, 1.0, None, None, as_of=weeks_before(k)) for k, v in enumerate(values)]
 
 
-def rows_of(section_html: str) -> list[list[str]]:
-    """The text of each body row of the section's tables, in order."""
-    out = []
-    for body in re.findall(r"<tbody>(.*?)</tbody>", section_html, re.S):
-        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S):
-            cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
-            out.append([html.unescape(re.sub(r"<[^>]+>", "", cell)) for cell in cells])
-    return out
-
-
 def tables_of(section_html: str) -> dict[str, str]:
     """Each table of the section by its class (the last of a class wins)."""
     return dict(re.findall(r'<table class="([^"]*)">(.*?)</table>', section_html, re.S))
@@ -107,19 +74,6 @@ def tr_attributes(table_html: str) -> list[dict[str, str]]:
     """The attributes of each body row of one table (class, data-metric, data-rule…)."""
     body = re.search(r"<tbody>(.*?)</tbody>", table_html, re.S).group(1)
     return [dict(re.findall(r'([\w-]+)="([^"]*)"', attrs)) for attrs in re.findall(r"<tr([^>]*)>", body)]
-
-
-def assert_valid(spec: dict) -> None:
-    """The spec is valid Vega-Lite (the schema Altair ships)."""
-    errors = [f"{list(e.path)}: {e.message[:200]}" for e in jsonschema.Draft7Validator(VEGA_LITE).iter_errors(spec)]
-    assert errors == []
-
-
-def drawn_marks(spec: dict) -> Counter:
-    """The mark items Vega draws of the spec, offline (vl-convert's SVG): how many of each kind."""
-    svg = vl_convert.vegalite_to_svg(spec, vl_version="v6_4")
-    return Counter(k for k in re.findall(r'role="graphics-symbol" aria-roledescription="([^"]+)"', svg)
-                   if not k.endswith("container"))
 
 
 # --- the data ---------------------------------------------------------------------------------

@@ -94,21 +94,30 @@ def campaigns(ctx: Context) -> Section:
             return Raw("")
         return Raw(f'<span class="badge {MARKS[late]}">{esc(w(str(late)))}</span>')
 
+    headers = [w("campaign"), w("leads_young"), w("opportunities"), w("cost_per_opportunity"), w("vs_channel"),
+               w("leads_matured"), w("won_matured"), w("spend_matured"), w("cost_per_win_matured"), w("vs_channel"),
+               w("return_on_spend_matured"), w("mark")]
+
+    def judged_table(rows_: pd.DataFrame) -> str:
+        return table(headers, [
+            [r.label, count(r.leads_90d), count(r.opportunities_90d), money(r.cost_per_opportunity_90d),
+             times(r.early_relative), count(r.leads_prior_90d), count(r.won_prior_90d), money(r.spend_prior_90d),
+             money(r.cost_per_win_prior_90d), times(r.late_relative), fmt_times(r.return_on_spend_prior_90d),
+             mark(r.late)] for r in rows_.itertuples()], "campaigns",
+            [{"bad": "red", "amber": "amber"}.get(MARKS.get(str(r.late), ""), "") for r in rows_.itertuples()],
+            numeric=range(1, 11), row_data=[{"channel": r.channel, "campaign": r.campaign, "late": r.late}
+                                            for r in rows_.itertuples()])
+
     if not judged.empty:
         parts.append(f"<h3>{esc(w('campaigns_judged'))}</h3>")
         parts += _charts(ctx, judged)
-        rows = [[r.label, count(r.leads_90d), count(r.opportunities_90d),
-                 money(r.cost_per_opportunity_90d), times(r.early_relative), count(r.leads_prior_90d),
-                 count(r.won_prior_90d), money(r.spend_prior_90d), money(r.cost_per_win_prior_90d),
-                 times(r.late_relative), fmt_times(r.return_on_spend_prior_90d), mark(r.late)]
-                for r in judged.itertuples()]
-        parts.append(table(
-            [w("campaign"), w("leads_young"), w("opportunities"), w("cost_per_opportunity"), w("vs_channel"),
-             w("leads_matured"), w("won_matured"), w("spend_matured"), w("cost_per_win_matured"), w("vs_channel"),
-             w("return_on_spend_matured"), w("mark")], rows, "campaigns",
-            [{"bad": "red", "amber": "amber"}.get(MARKS.get(str(r.late), ""), "") for r in judged.itertuples()],
-            numeric=range(1, 11), row_data=[{"channel": r.channel, "campaign": r.campaign, "late": r.late}
-                                            for r in judged.itertuples()]))
+        # campaigns that spent nothing in either cohort cost nothing to keep: folded away
+        free = (judged["spend_90d"].fillna(0) + judged["spend_prior_90d"].fillna(0)) == 0
+        if (~free).any():
+            parts.append(judged_table(judged[~free]))
+        if free.any():
+            parts.append(f"<details><summary>{esc(w('campaigns_free', n=int(free.sum())))}</summary>"
+                         + judged_table(judged[free]) + "</details>")
     if not overhead.empty:
         parts.append(f"<h3>{esc(w('campaigns_overhead'))}</h3>")
         parts.append(para(w("campaigns_overhead_note")))
