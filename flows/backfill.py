@@ -256,7 +256,7 @@ def backfill_chunk(start_date: dt.date, end_date: dt.date, options: RunOptions |
     itself and writes the pack as of end_date.
 
     Args:
-        effort_weekly: also replace effort_weekly and project_directory, which are not by as-of
+        effort_weekly: also replace effort_weekly and the dimensions, which are not by as-of
             date; the backfill asks
             its first chunk only (from one snapshot every chunk would write the same table).
     """

@@ -1,14 +1,16 @@
-"""The nightly refresh: every table of METRICS.md as of yesterday, catching up missed nights."""
+"""The nightly refresh: every table of METRICS.md as of yesterday, catching up missed nights; then
+the team is told how it went (settings.notify: e-mail and chat, tasks/notify/)."""
 from __future__ import annotations
 
 import datetime as dt
 
 from prefect import flow, get_run_logger
 
-from flows.shell import pipeline_context, report, run_id
+from flows.shell import notify, report, run_id, warehouse_context
 from flows.steps import PREFECT_STEPS
-from schemas.config import RunOptions
+from schemas.config import RunOptions, load_settings
 from tasks import pipeline
+from tasks.errors import one_line
 from tasks.report import RunResult
 
 
@@ -24,7 +26,16 @@ def nightly_refresh(as_of: dt.date | None = None, options: RunOptions | None = N
         options: overrides of the worker's configuration; leave empty to use it.
     """
     options = options or RunOptions()
-    with pipeline_context(options) as (settings, wh):
-        result = pipeline.nightly(settings, as_of, warehouse=wh, log=get_run_logger(), run_id=run_id(),
-                                  full_refresh=options.full_refresh, steps=PREFECT_STEPS)
-        return report(result, settings, wh)
+    settings = load_settings(options)  # a configuration that cannot be read has no channel to tell
+    result: RunResult | None = None
+    try:
+        with warehouse_context(settings) as wh:
+            result = pipeline.nightly(settings, as_of, warehouse=wh, log=get_run_logger(), run_id=run_id(),
+                                      full_refresh=options.full_refresh, steps=PREFECT_STEPS)
+            notify(result, settings, wh)
+            return report(result, settings, wh)
+    except Exception as exc:
+        if result is None:  # it failed before the pipeline returned: the warehouse could not be opened or upgraded
+            last = as_of or pipeline.yesterday(settings.business_timezone)
+            notify(RunResult(run_id(), "nightly_refresh", last, last, "failed", one_line(exc), error=exc), settings, None)
+        raise

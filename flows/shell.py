@@ -1,7 +1,7 @@
 """What every flow does around the pipeline: settings from the run options, the warehouse opened
 and closed, Prefect's logger and run id handed in, Secret blocks as the secret store, and the
 artifacts: the run summary, a link to the weekly review pack and a table of the headline figures
-with their week-over-week change."""
+with their week-over-week change; and, after a nightly run, the message to the team (`notify`)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -33,11 +33,26 @@ install_secret_loader(_load_secret)  # `secret:NAME` in a configuration is a Pre
 def pipeline_context(options: RunOptions | None) -> Iterator[tuple[Settings, Warehouse]]:
     """The settings of the run and its warehouse, open for the flow's duration."""
     settings = load_settings(options)
+    with warehouse_context(settings) as wh:
+        yield settings, wh
+
+
+@contextmanager
+def warehouse_context(settings: Settings) -> Iterator[Warehouse]:
     wh = open_warehouse(settings)
     try:
-        yield settings, wh
+        yield wh
     finally:
         wh.dispose()
+
+
+def notify(result: RunResult, settings: Settings, wh: Warehouse | None) -> None:
+    """Tell the team (settings.notify: e-mail, chat) how the run went; a delivery that fails is an
+    error in the run's log, never the run's failure (tasks/notify/)."""
+    if settings.notify is not None:
+        from tasks.notify import notify_run  # imported (with Apprise, later) only by a run that notifies
+
+        notify_run(settings, result, wh, get_run_logger())
 
 
 def run_id() -> str:

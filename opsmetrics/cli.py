@@ -23,6 +23,7 @@ examples:
   opsmetrics backfill --config opsmetrics.yaml --start 2026-01-01 --end 2026-11-30
   opsmetrics status --config opsmetrics.yaml
   opsmetrics report --config opsmetrics.yaml --as-of 2026-11-30 --lang zh
+  opsmetrics report --config opsmetrics.yaml --as-of 2026-11-30 --project PRJ-0042
   opsmetrics check-config opsmetrics.yaml
 
 environment:
@@ -103,7 +104,11 @@ def parser() -> argparse.ArgumentParser:
     rp.add_argument("--as-of", type=_date, metavar="D", help="the pack's as-of date (default: the latest published)")
     rp.add_argument("--lang", choices=("en", "zh"), default="en", help="English or Chinese (default en)")
     rp.add_argument("--out", metavar="FILE", help="where to write it (default: <reports_dir>/review-<D>.html, "
-                    "review-<D>.zh.html in Chinese; reports_dir is a setting, default reports)")
+                    "review-<D>.zh.html in Chinese; reports_dir is a setting, default reports); the pages of the "
+                    "red and amber projects its Delivery table links to go beside it, in projects/")
+    rp.add_argument("--project", metavar="ID", help="write this project's page instead (专项盘点: health and why, "
+                    "budget burn against schedule, milestones, effort, products, what its customer said, notes); "
+                    "default --out: <reports_dir>/projects/<ID>-<D>.html (.zh.html in Chinese)")
     c = sub.add_parser("check-config", help="check a configuration file and print it with the defaults filled in",
                        description="Validate FILE as the run would (every setting, unknown keys included) and "
                        "print the settings it gives; exit 1 naming the setting when one is wrong.")
@@ -224,16 +229,33 @@ def _status(args: argparse.Namespace) -> int:
 
 def _report(args: argparse.Namespace) -> int:
     _, settings = _options(args)
-    from tasks.review import ReviewError, latest_published, pack_path, write_pack
+    from tasks.review import (
+        ReviewError,
+        latest_published,
+        pack_path,
+        project_page_path,
+        write_pack,
+        write_project_page,
+        write_project_pages,
+    )
 
     wh = _open_warehouse(settings)
     try:
         as_of = args.as_of or latest_published(wh)
         if as_of is None:
             raise ReviewError(f"nothing published in {wh.url} yet: run or backfill first")
-        out = args.out or pack_path(settings.reports_dir, as_of, args.lang)
-        path = write_pack(wh, as_of, out, lang=args.lang, currency=settings.reporting_currency,
-                          min_responses=settings.review.min_responses)
+        currency = settings.reporting_currency
+        if args.project:
+            out = args.out or project_page_path(settings.reports_dir, args.project, as_of, args.lang)
+            pack = pack_path(settings.reports_dir, as_of, args.lang)
+            back = f"../{pack.name}" if not args.out and pack.is_file() else None  # beside its pack: a link back
+            path = write_project_page(wh, args.project, as_of, out, lang=args.lang, currency=currency, back=back)
+        else:
+            out = args.out or pack_path(settings.reports_dir, as_of, args.lang)
+            path = write_pack(wh, as_of, out, lang=args.lang, currency=currency,
+                              min_responses=settings.review.min_responses)
+            # the pages its Delivery table links to, in its language
+            write_project_pages(wh, as_of, path, lang=args.lang, currency=currency)
     finally:
         wh.dispose()
     print(path)

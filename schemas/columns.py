@@ -42,7 +42,14 @@ class Column:
     min_strict: bool = False  # True: "> minimum", False: "≥ minimum"
     maximum: float | None = None  # always inclusive ("≤ maximum")
     default: object = None  # value given to a missing optional cell (is_key_account: False)
+    # a date that must be the first day of a month (targets.month): a `range:` rule like the bounds
+    # above, which a date has none of (schemas/rules.py)
+    first_of_month: bool = False
     doc: str = ""
+
+    def __post_init__(self) -> None:
+        if self.first_of_month and self.kind is not Kind.DATE:
+            raise ValueError(f"{self.name}: only a date can be the first day of a month")
 
 
 @dataclass(frozen=True)
@@ -92,9 +99,13 @@ class Entity:
     required_unless: tuple[RequiredUnless, ...] = ()
     parents: tuple[Parent, ...] = ()
     version_column: str | None = "updated_at"  # None: any two differing rows of a key conflict
-    # a source may have no such entity at all (SOURCES.md: `feedback`): a missing file is an empty
-    # entity, not an error
+    # a source may have no such entity at all (SOURCES.md: `feedback`, `targets`, `review_notes`): a
+    # missing file is an empty entity, not an error
     optional: bool = False
+    # people type it (SOURCES.md, "Kept by hand": `targets`, `review_notes`): a typo must not stop the
+    # night's figures, so neither the gate nor the shrink guard looks at it; its bad rows are
+    # quarantined like any others and the run goes on (tasks/staging/stage.py, tasks/pipeline.py)
+    kept_by_hand: bool = False
     _by_name: dict[str, Column] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -147,6 +147,158 @@ class ReviewSettings(Strict):
                                                     "too few answers, with their count")
 
 
+# --- delivery: the team told after each nightly run (tasks/notify/) -----------------------------
+
+RUN_OUTCOMES = ("completed", "failed")
+# chat services: each a webhook whose URL is a secret (whoever has it can post to the channel)
+CHAT_KINDS = ("slack", "teams", "feishu", "lark", "dingtalk", "webhook")
+ChatKind = Literal[CHAT_KINDS]  # type: ignore[valid-type]
+EMAIL_ADDRESS = re.compile(r"[^@\s,;<>\"]+@[^@\s,;<>\"]+\.[^@\s,;<>\".]+")
+HOST_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\]")
+
+
+def reference_only(value: str, hint: str = "") -> str:
+    """A credential setting: `env:NAME` or `secret:BLOCK`, never the value (a literal would be kept in
+    the YAML file, in version control and in `check-config`'s output)."""
+    if not is_reference(value):
+        raise ValueError(f"{hint}give it as env:VARIABLE or secret:BLOCK_NAME, never as the value itself")
+    return value.strip()
+
+
+class EmailChannel(Strict):
+    """E-mail over SMTP: one message per recipient (a retry resends only to the one that failed)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, serialize_by_alias=True)
+
+    host: str = Field(description="the SMTP server, e.g. smtp.example.com (a host name, not a URL)")
+    port: int | None = Field(None, ge=1, le=65535, description="default: 587 with starttls, 465 with ssl, 25 with none")
+    security: Literal["starttls", "ssl", "none"] = Field(
+        "starttls", description="starttls (upgrade a plain connection, usually port 587), ssl (TLS from the start, "
+                                "usually 465) or none (a relay on a trusted network; never with a password); "
+                                "certificates are always verified")
+    username: str | None = Field(None, description="the SMTP login, if the server asks for one")
+    password: str | None = Field(None, description="env:VARIABLE or secret:BLOCK_NAME holding the SMTP password")
+    from_: str = Field(alias="from", description="the sender's address")
+    to: list[str] = Field(min_length=1, description="the recipients' addresses")
+
+    @field_validator("host")
+    @classmethod
+    def _host(cls, value: str) -> str:
+        value = value.strip()
+        if not HOST_NAME.fullmatch(value):
+            raise ValueError(f"{value!r} is not a host name (give smtp.example.com, with the port under port:)")
+        return value
+
+    @field_validator("password")
+    @classmethod
+    def _password(cls, value: str | None) -> str | None:
+        return None if value is None else reference_only(value)
+
+    @field_validator("from_")
+    @classmethod
+    def _sender(cls, value: str) -> str:
+        return _address(value)
+
+    @field_validator("to")
+    @classmethod
+    def _recipients(cls, value: list[str]) -> list[str]:
+        return [_address(v) for v in value]
+
+    @model_validator(mode="after")
+    def _login(self) -> EmailChannel:
+        if self.password and not self.username:
+            raise ValueError("password: give username too")
+        if self.username and not self.password:
+            raise ValueError("username: give password too (env:VARIABLE or secret:BLOCK_NAME)")
+        if self.password and self.security == "none":
+            raise ValueError("security: none would send the password unencrypted; use starttls or ssl")
+        return self
+
+    @property
+    def default_port(self) -> int:
+        return self.port or {"starttls": 587, "ssl": 465, "none": 25}[self.security]
+
+
+def _address(value: str) -> str:
+    value = value.strip()
+    if not EMAIL_ADDRESS.fullmatch(value):
+        raise ValueError(f"{value!r} is not an e-mail address")
+    return value
+
+
+class ChatChannel(Strict):
+    """A chat channel's incoming webhook; its URL is given as a reference, since it is the secret."""
+
+    kind: ChatKind = Field(description="slack, teams (a Workflows webhook), feishu, lark, dingtalk, or webhook "
+                                       "(any URL taking a JSON POST)")
+    url: str = Field(description="env:VARIABLE or secret:BLOCK_NAME holding the webhook URL the service gave")
+    secret: str | None = Field(None, description="dingtalk only: env:VARIABLE or secret:BLOCK_NAME holding the "
+                                                 "robot's signing secret (SEC…), if it signs")
+    name: str | None = Field(None, description="what the logs call this channel (default: its kind)")
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        return reference_only(value, "a webhook URL is a secret (whoever has it can post to the channel): ")
+
+    @field_validator("secret")
+    @classmethod
+    def _secret(cls, value: str | None) -> str | None:
+        return None if value is None else reference_only(value)
+
+    @model_validator(mode="after")
+    def _secret_is_dingtalk(self) -> ChatChannel:
+        if self.secret is not None and self.kind != "dingtalk":
+            raise ValueError(f"secret: only a dingtalk robot signs its messages, not {self.kind}")
+        return self
+
+
+class NotifySettings(Strict):
+    """Who is told, and how, after a nightly run: the review pack's link, its signals, the red projects
+    and the overdue follow-ups of a completed run; the reason of a failed one (tasks/notify/)."""
+
+    when: list[Literal[RUN_OUTCOMES]] = Field(  # type: ignore[valid-type]
+        default_factory=lambda: list(RUN_OUTCOMES),
+        description="which nightly runs send a message: completed, failed, or both (the default)")
+    email: EmailChannel | None = None
+    chat: list[ChatChannel] = Field(default_factory=list, description="chat channels' webhooks")
+    pack_url: str | None = Field(None, description="where reports_dir is served (https://reports.example.com/ops): "
+                                                   "the pack's link is this plus its file name; default: its file:// "
+                                                   "path, which opens on the machine that ran the flow")
+    lang: Literal["en", "zh"] = Field("en", description="the message's language")
+    attempts: int = Field(3, ge=1, le=6, description="attempts per channel before a delivery is given up")
+    backoff_seconds: float = Field(5, ge=0, le=60, description="wait before the second attempt, doubled before each "
+                                                               "next one (at most 60 s)")
+    timeout_seconds: float = Field(10, gt=0, le=120, description="connect and read timeout of one attempt")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _yaml_on(cls, data: Any) -> Any:
+        # YAML 1.1 (PyYAML) reads the key `on` as the boolean true
+        if isinstance(data, dict) and True in data:
+            raise ValueError("`on:` is read by YAML as true, not as a name: write `when: [completed, failed]`")
+        return data
+
+    @field_validator("pack_url")
+    @classmethod
+    def _pack_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip()
+        parts = urlsplit(value)
+        if not (parts.scheme in ("http", "https") and parts.netloc or parts.scheme == "file"):
+            raise ValueError(f"{value!r} is not an http(s) or file: URL")
+        if url_password(value):
+            raise ValueError("the URL carries a password: the link goes into every message")
+        return value
+
+    @model_validator(mode="after")
+    def _some_channel(self) -> NotifySettings:
+        if self.email is None and not self.chat:
+            raise ValueError("no channel: give email or chat (or leave notify out)")
+        return self
+
+
 # --- the whole file ---------------------------------------------------------------------------
 
 class Settings(Strict):
@@ -162,6 +314,7 @@ class Settings(Strict):
                                   description="PostgreSQL: the schema of the output tables")
     sources: Sources = Sources()
     review: ReviewSettings = ReviewSettings()
+    notify: NotifySettings | None = Field(None, description="e-mail and chat channels told after each nightly run")
     # the environment's default, like the warehouse's: where a worker (or a test session) keeps packs
     reports_dir: str = Field(default_factory=lambda: os.environ.get(REPORTS_ENV) or "reports",
                              description="folder the weekly review pack (review-<as-of date>.html) of every "
@@ -343,6 +496,8 @@ def describe(exc: ValidationError) -> list[str]:
             text = f"{_shown(value)} is not one of {err['ctx']['expected']}"
         elif kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
             text = f"{_shown(value)}: {err['msg'].lower()}"
+        elif kind == "too_short":
+            text = f"give at least {err['ctx']['min_length']}"
         elif kind == "string_pattern_mismatch":
             text = f"{_shown(value)} is not a lower-case SQL name"
         else:  # our own validators: their message is already the reason

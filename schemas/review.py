@@ -158,6 +158,8 @@ ENTITIES: dict[str, dict[str, str]] = {
     "time_entries": {"en": "Time entries", "zh": "工时记录"},
     "expenses": {"en": "Expenses", "zh": "费用"},
     "feedback": {"en": "Feedback", "zh": "反馈"},
+    "targets": {"en": "Targets", "zh": "目标"},
+    "review_notes": {"en": "Review notes", "zh": "复盘记录"},
 }
 HEALTH: dict[str, dict[str, str]] = {
     "red": {"en": "Red", "zh": "红"},

@@ -14,6 +14,9 @@ from schemas.columns import Entity, Kind
 
 # Parsing keeps, beside each typed column, the text that failed to parse: `<col>__unparsed`.
 UNPARSED = "{}__unparsed"
+# and beside a date that must be the first day of a month (Column.first_of_month), its day of the
+# month: `<col>__day`, which the `range:` rule checks is 1 (GX has no expectation on a date's day)
+DAY_OF_MONTH = "{}__day"
 
 KIND_TEXT = {
     Kind.TIMESTAMP: "an ISO 8601 timestamp",
@@ -63,6 +66,10 @@ def rules_for(entity: Entity, currency: str) -> list[Rule]:
                               "ExpectColumnValuesToBeInSet", {"column": c.name, "value_set": [currency]}))
         if c.minimum is not None or c.maximum is not None:
             rules.append(_range_rule(c.name, c.minimum, c.min_strict, c.maximum))
+        if c.first_of_month:  # a range too (SOURCES.md: "else rule `range`"), on the date's day
+            rules.append(Rule(f"range:{c.name}", c.name, f"{c.name} must be the first day of a month",
+                              "ExpectColumnValuesToBeBetween",
+                              {"column": DAY_OF_MONTH.format(c.name), "min_value": 1, "max_value": 1}))
     for o in entity.not_before:
         rules.append(Rule(f"order:{o.column}", o.column, f"{o.column} must not be before {o.other}",
                           "ExpectColumnPairValuesAToBeGreaterThanB",

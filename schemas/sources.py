@@ -1,10 +1,12 @@
-"""The eleven source entities of ../shared/spec/SOURCES.md (`feedback` optional), declared once.
+"""The thirteen source entities of ../shared/spec/SOURCES.md (`feedback`, `targets` and `review_notes`
+optional), declared once.
 
 Order matters: an entity comes after every entity it depends on (the cascade runs in this order).
 """
 from __future__ import annotations
 
 from schemas.columns import Column, Entity, Kind, NotBefore, Parent, RequiredUnless, SetIff
+from schemas.outputs import PORTFOLIO_DAILY
 
 CHANNELS = ("website", "paid_ads", "content", "event", "partner", "outbound", "referral", "other")
 DEAL_TYPES = ("new", "renewal", "expansion")
@@ -16,6 +18,10 @@ PHASES = ("presales", "implementation", "acceptance", "after_sales")
 ROLES = ("sales", "presales", "project_manager", "engineer", "consultant", "operations", "customer_success")
 RESPONDENTS = ("customer", "partner", *ROLES)
 UNKNOWN = "unknown"  # what an empty or missing industry, region or campaign becomes
+# what a target or a review note can be about: every column of portfolio_daily but as_of_date
+# (SOURCES.md: targets.metric, review_notes.metric), read from its declaration
+PORTFOLIO_METRICS = tuple(c.name for c in PORTFOLIO_DAILY.columns if c.name not in PORTFOLIO_DAILY.key)
+DECISIONS = ("keep", "drop", "watch", "fix")
 
 
 def _id(name: str, doc: str = "") -> Column:
@@ -229,9 +235,51 @@ EXPENSES = Entity(
     parents=(Parent("project_id", "projects"),),
 )
 
+# The plan and the review's notes: typed by people (often in a spreadsheet), hence kept by hand (the
+# gate and the shrink guard pass them by) and optional (a team may keep neither). No parents: a metric
+# is a column of portfolio_daily, and a note's subject is free text, checked against nothing.
+TARGETS = Entity(
+    "targets",
+    key=("metric", "month"),
+    doc="what the team aims for, per metric and month, and who answers for it (optional; the plan, often kept in "
+        "a spreadsheet)",
+    columns=(
+        Column("metric", Kind.ENUM, required=True, values=PORTFOLIO_METRICS,
+               doc="a column of portfolio_daily other than as_of_date"),
+        Column("month", Kind.DATE, required=True, first_of_month=True, doc="the first day of a month"),
+        Column("target", Kind.DECIMAL, required=True, doc="a sign allowed: a target can be a fall"),
+        Column("owner", Kind.TEXT, doc="who answers for the metric that month"),
+    ),
+    version_column=None,  # no updated_at: two rows of a (metric, month) that differ are both quarantined
+    optional=True,
+    kept_by_hand=True,
+)
+
+REVIEW_NOTES = Entity(
+    "review_notes",
+    key=("note_id",),
+    doc="what the review said and decided (optional)",
+    columns=(
+        _id("note_id"),
+        Column("noted_on", Kind.DATE, required=True, doc="the date of the review meeting"),
+        Column("metric", Kind.ENUM, values=PORTFOLIO_METRICS, doc="the metric the note is about, if any"),
+        Column("subject", Kind.TEXT,
+               doc="anything else it is about: a campaign as channel/campaign, a project id, an account id"),
+        Column("owner", Kind.TEXT, required=True, doc="who acts on it"),
+        Column("decision", Kind.ENUM, values=DECISIONS),
+        Column("note", Kind.TEXT, required=True),
+        Column("follow_up_by", Kind.DATE, doc="when the owner reports back"),
+        Column("closed_on", Kind.DATE, doc="when the follow-up was done"),
+        _updated_at(),
+    ),
+    not_before=(NotBefore("follow_up_by", "noted_on"), NotBefore("closed_on", "noted_on")),
+    optional=True,
+    kept_by_hand=True,
+)
+
 # dependency order: parents before children, the rate card before time entries
 ENTITIES: dict[str, Entity] = {
     e.name: e
     for e in (LEADS, DEALS, MARKETING_SPEND, PROJECTS, FEEDBACK, MILESTONES, LICENSES, USAGE, RATE_CARD, TIME_ENTRIES,
-              EXPENSES)
+              EXPENSES, TARGETS, REVIEW_NOTES)
 }

@@ -8,109 +8,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# column types: how the publisher stores them
-DATE, TEXT, INTEGER, FLOAT, TIMESTAMP = "date", "text", "integer", "float", "timestamp"
+from schemas.columns import Entity, Kind
 
-
-@dataclass(frozen=True)
-class OutputColumn:
-    name: str
-    type: str
-    doc: str
-    unit: str = ""
-
-    @property
-    def comment(self) -> str:
-        """What BI tools show for the column: the definition and its unit."""
-        return f"{self.doc} [{self.unit}]" if self.unit else self.doc
-
-
-@dataclass(frozen=True)
-class Table:
-    name: str
-    doc: str
-    key: tuple[str, ...]
-    columns: tuple[OutputColumn, ...]
-    as_of: bool = True  # rows per as_of_date, replaced date by date
-
-    @property
-    def names(self) -> list[str]:
-        return [c.name for c in self.columns]
-
-
-def _count(name: str, doc: str, unit: str = "count") -> OutputColumn:
-    return OutputColumn(name, INTEGER, doc, unit)
-
-
-def _money(name: str, doc: str) -> OutputColumn:
-    return OutputColumn(name, FLOAT, doc, "reporting currency")
-
-
-def _share(name: str, doc: str) -> OutputColumn:
-    return OutputColumn(name, FLOAT, doc, "ratio 0-1")
-
-
-def _nps(name: str, doc: str) -> OutputColumn:
-    return OutputColumn(name, FLOAT, doc, "NPS points, -100 to 100")
-
-
-# METRICS.md, "Shared definitions": the words of the feedback columns
-_NPS = "100 x (promoters (score 9-10) - detractors (score 0-6)) / responses; null over no responses"
-
-
-AS_OF = OutputColumn("as_of_date", DATE, "the business date D the row is computed as of", "date")
-
-PORTFOLIO_DAILY = Table("portfolio_daily", "the project-wide view, one row per as-of date", ("as_of_date",), (
+# how a table is declared, and portfolio_daily: from schemas/outputs.py (its docstring says why),
+# named here too, so every table is found in this module
+from schemas.outputs import (
+    _NPS,
     AS_OF,
-    _count("leads_created_30d", "leads with date(created_at) in the 30 days ending D"),
-    _count("leads_qualified_30d", "leads with date(qualified_at) in the 30 days ending D"),
-    _share("lead_qualification_rate_90d", "of the leads created in the 90 days ending D, the share qualified by D"),
-    _share("lead_conversion_rate_90d", "of the leads created in the 90 days ending D, the share converted by D"),
-    _count("deals_created_30d", "deals with date(created_at) in the 30 days ending D"),
-    _count("open_pipeline_count", "deals open at D (created by D, not won or lost by D)"),
-    _money("open_pipeline_amount", "sum of amount of the deals open at D"),
-    _count("deals_won_30d", "deals won in the 30 days ending D"),
-    _money("bookings_30d", "sum of amount of the deals won in the 30 days ending D"),
-    _share("win_rate_90d", "deals won / deals closed (won or lost) in the 90 days ending D"),
-    OutputColumn("avg_sales_cycle_days_90d", FLOAT, "mean sales cycle (date(closed_at) - date(created_at)) of the deals won "
-        "in the 90 days ending D", "days"),
-    OutputColumn("median_sales_cycle_days_90d", FLOAT, "median sales cycle of the deals won in the 90 days ending D",
-                 "days"),
-    _money("marketing_spend_30d", "sum of marketing spend with spend_date in the 30 days ending D"),
-    _count("new_customers_30d", "accounts whose first won deal closed in the 30 days ending D"),
-    _money("cac_30d", "customer acquisition cost: marketing_spend_30d / new_customers_30d"),
-    _count("customers_total", "accounts with a deal won by D"),
-    _count("key_accounts_total", "customers with a deal won by D flagged is_key_account"),
-    _share("renewal_rate_90d", "among renewal deals: won / closed in the 90 days ending D"),
-    _count("active_projects", "projects active at D (started, not delivered or cancelled by D; on hold counts)"),
-    _count("projects_delivered_90d", "projects delivered with actual_end_date in the 90 days ending D"),
-    _share("on_time_delivery_rate_90d", "of those, the share with actual_end_date <= planned_end_date"),
-    _count("milestones_overdue", "milestones overdue at D (due before D, not completed by D) of projects active at D"),
-    OutputColumn("hours_30d", FLOAT, "sum of hours of time entries with work_date in the 30 days ending D", "hours"),
-    _money("labour_cost_30d", "sum of labour cost (hours x rate) of the same entries"),
-    _money("expenses_30d", "sum of expenses with expense_date in the 30 days ending D"),
-    _share("delivered_margin_pct_90d", "over projects delivered in the 90 days ending D with a contract value: "
-           "(sum of contract value - sum of total cost to date) / sum of contract value"),
-    _count("feedback_responses_90d", "customer responses (valid feedback with respondent customer) with "
-           "date(submitted_at) in the 90 days ending D"),
-    _nps("nps_90d", f"NPS of the customer responses in the 90 days ending D: {_NPS}"),
-    OutputColumn("team_score_avg_90d", FLOAT, "mean score of the team responses (valid feedback with any other "
-                 "respondent than customer, partners included) with date(submitted_at) in the 90 days ending D",
-                 "score 0-10"),
-    # the review's weekly grain: sampled every 7 days these windows do not overlap
-    _count("leads_created_7d", "leads with date(created_at) in the 7 days ending D"),
-    _count("leads_qualified_7d", "leads with date(qualified_at) in the 7 days ending D"),
-    _count("deals_created_7d", "deals with date(created_at) in the 7 days ending D"),
-    _count("deals_won_7d", "deals won in the 7 days ending D"),
-    _money("bookings_7d", "sum of amount of the deals won in the 7 days ending D"),
-    _money("marketing_spend_7d", "sum of marketing spend with spend_date in the 7 days ending D"),
-    _count("new_customers_7d", "accounts whose first won deal closed in the 7 days ending D"),
-    _count("projects_delivered_7d", "projects delivered with actual_end_date in the 7 days ending D"),
-    OutputColumn("hours_7d", FLOAT, "sum of hours of time entries with work_date in the 7 days ending D", "hours"),
-    _money("labour_cost_7d", "sum of labour cost (hours x rate) of the same entries"),
-    _money("expenses_7d", "sum of expenses with expense_date in the 7 days ending D"),
-    _count("feedback_responses_7d", "customer responses with date(submitted_at) in the 7 days ending D"),
-))
+    DATE,
+    FLOAT,
+    INTEGER,
+    PORTFOLIO_DAILY,
+    TEXT,
+    TIMESTAMP,
+    OutputColumn,
+    Table,
+    _count,
+    _money,
+    _nps,
+    _share,
+)
+from schemas.sources import ENTITIES
 
 PROJECT_DAILY = Table(
     "project_daily", "one row per project per as-of date, for projects active, delivered or cancelled at D",
@@ -267,8 +185,52 @@ EFFORT_WEEKLY = Table(
         _money("labour_cost", "sum of labour cost (hours x rate)"),
     ), as_of=False)
 
+
+# METRICS.md, "targets, review_notes": the valid rows of the optional entities of the same names, as the
+# latest run read them (not as-of, replaced whole). Their columns are the entities' (schemas/sources.py),
+# stored by kind: only what each means, and its unit, is said here.
+# The kinds their columns have; another kind would need its storage decided first (a KeyError here).
+_STORED_AS = {Kind.TEXT: TEXT, Kind.ENUM: TEXT, Kind.DATE: DATE, Kind.TIMESTAMP: TIMESTAMP, Kind.DECIMAL: FLOAT}
+
+
+def _valid_rows(entity: Entity, doc: str, docs: dict[str, str | tuple[str, str]]) -> Table:
+    """The table of `entity`'s valid rows, column for column; `docs`: each column's definition, or
+    (definition, unit)."""
+    if set(docs) != set(entity.names):
+        raise ValueError(f"{entity.name}: document every column, and only those: {sorted(set(docs) ^ set(entity.names))}")
+    said = {name: text if isinstance(text, tuple) else (text, "") for name, text in docs.items()}
+    return Table(entity.name, doc, entity.key, tuple(OutputColumn(c.name, _STORED_AS[c.kind], *said[c.name])
+                                                     for c in entity.columns), as_of=False)
+
+
+TARGETS = _valid_rows(
+    ENTITIES["targets"], "the plan: what the team aims for, per metric and month, and who answers for it (not as-of: "
+    "the valid rows of the source as the latest run read them)", {
+        "metric": "the metric aimed at: a column of portfolio_daily (but as_of_date)",
+        "month": ("the month, as its first day", "date"),
+        "target": ("the value aimed for: of a flow or window metric (*_7d, *_30d, *_90d) at every date of the month, "
+                   "of a level or rate at the month's last day; negative for a fall", "the metric's unit"),
+        "owner": "who answers for the metric that month",
+    })
+
+REVIEW_NOTES = _valid_rows(
+    ENTITIES["review_notes"], "what the review said and decided (not as-of: the valid rows of the source as the latest "
+    "run read them)", {
+        "note_id": "the note",
+        "noted_on": ("the date of the review meeting", "date"),
+        "metric": "the portfolio_daily metric the note is about, if any",
+        "subject": "anything else it is about: a campaign as channel/campaign, a project id, an account id",
+        "owner": "who acts on it",
+        "decision": "keep, drop, watch or fix, when the review decided",
+        "note": "what the review said",
+        "follow_up_by": ("when the owner reports back", "date"),
+        "closed_on": ("when the follow-up was done", "date"),
+        "updated_at": "last change in the source (UTC)",
+    })
+
 MARTS: dict[str, Table] = {t.name: t for t in (PORTFOLIO_DAILY, PROJECT_DAILY, FUNNEL_BY_CHANNEL_DAILY, CAMPAIGN_DAILY,
-                                               SEGMENT_DAILY, REVIEW_CHANGES, REVIEW_SIGNALS, EFFORT_WEEKLY)}
+                                               SEGMENT_DAILY, REVIEW_CHANGES, REVIEW_SIGNALS, EFFORT_WEEKLY, TARGETS,
+                                               REVIEW_NOTES)}
 
 
 # Not a table of METRICS.md: who is who, so the review pack can put names beside ids (a project's
@@ -289,7 +251,57 @@ PROJECT_DIRECTORY = Table(
         OutputColumn("actual_end_date", DATE, "actual end date, once delivered or cancelled", "date"),
     ), as_of=False)
 
-DIMENSIONS: dict[str, Table] = {PROJECT_DIRECTORY.name: PROJECT_DIRECTORY}
+# Not a table of METRICS.md: what each campaign spent each day, so the review can say what a campaign
+# decided `drop` still spent after the decision (campaign_daily's windows cannot say since when).
+CAMPAIGN_SPEND_DAILY = Table(
+    "campaign_spend_daily", "valid marketing spend per day, channel and campaign (not as-of: all the valid rows as the "
+    "latest run read them)", ("spend_date", "channel", "campaign"), (
+        OutputColumn("spend_date", DATE, "the spend's date", "date"),
+        OutputColumn("channel", TEXT, "spend channel"),
+        OutputColumn("campaign", TEXT, "campaign, trimmed; unknown where it is missing"),
+        _money("amount", "sum of the amounts of the spend rows of that day, channel and campaign"),
+    ), as_of=False)
+
+# Not tables of METRICS.md: what a project's page shows of its milestones, its licences and what its
+# customers said (the valid rows as the latest run read them, replaced whole like effort_weekly).
+PROJECT_MILESTONES = Table(
+    "project_milestones", "every valid milestone of every project (not as-of: the valid rows as the latest run read "
+    "them)", ("milestone_id",), (
+        OutputColumn("milestone_id", TEXT, "the milestone"),
+        OutputColumn("project_id", TEXT, "its project"),
+        OutputColumn("name", TEXT, "its name"),
+        OutputColumn("phase", TEXT, "presales, implementation, acceptance or after_sales"),
+        OutputColumn("due_date", DATE, "when it is due", "date"),
+        OutputColumn("completed_date", DATE, "when it was completed; null if not yet", "date"),
+    ), as_of=False)
+
+PROJECT_LICENSES = Table(
+    "project_licenses", "every valid licence of every project: the products delivered (not as-of: the valid rows as "
+    "the latest run read them)", ("license_id",), (
+        OutputColumn("license_id", TEXT, "the licence"),
+        OutputColumn("project_id", TEXT, "its project"),
+        OutputColumn("product", TEXT, "the product"),
+        _count("seats", "seats licensed", "seats"),
+        OutputColumn("start_date", DATE, "first day of the licence", "date"),
+        OutputColumn("end_date", DATE, "last day of the licence; null if open-ended", "date"),
+        _count("active_users_latest", "active users of its latest usage row (any date)", "users"),
+        OutputColumn("latest_usage_date", DATE, "the date of that row; null without usage", "date"),
+    ), as_of=False)
+
+FEEDBACK_RESPONSES = Table(
+    "feedback_responses", "every valid feedback response, with its comment: what customers, partners and the team said "
+    "(not as-of: the valid rows as the latest run read them)", ("feedback_id",), (
+        OutputColumn("feedback_id", TEXT, "the response"),
+        OutputColumn("account_id", TEXT, "the account it is about"),
+        OutputColumn("project_id", TEXT, "its project, null when it names no valid project"),
+        OutputColumn("respondent", TEXT, "customer, partner or a role of the team"),
+        _count("score", "0-10: would you recommend", "score 0-10"),
+        OutputColumn("comment", TEXT, "what they wrote"),
+        OutputColumn("submitted_date", DATE, "date(submitted_at) in the business time zone", "date"),
+    ), as_of=False)
+
+DIMENSIONS: dict[str, Table] = {t.name: t for t in (PROJECT_DIRECTORY, CAMPAIGN_SPEND_DAILY, PROJECT_MILESTONES,
+                                                    PROJECT_LICENSES, FEEDBACK_RESPONSES)}
 
 # every table a run computes and publishes: the marts of METRICS.md and the dimensions
 PUBLISHED: dict[str, Table] = {**MARTS, **DIMENSIONS}
@@ -308,8 +320,6 @@ QUARANTINE = Table(
 
 
 def _entity_counts() -> tuple[OutputColumn, ...]:
-    from schemas.sources import ENTITIES
-
     what = {"read": "rows read", "quarantined": "rows quarantined",
             "superseded": "older versions of a key, left out", "collapsed": "identical copies collapsed"}
     return tuple(_count(f"{e}_{k}", f"{e}: {text}", "rows") for e in ENTITIES for k, text in what.items())

@@ -102,20 +102,28 @@ def gate(staged: Staged, settings: Settings, wh: Warehouse, log: Log) -> None:
     check_gate(staged, settings.max_quarantine_share)
     check_shrink(staged.counts["read"].to_dict(), last_completed_run(wh), settings.min_row_share,
                  settings.allow_shrink)
+    by_hand = [name for name, e in ENTITIES.items() if e.kept_by_hand]
     log.info("gate: every entity within %.1f%% quarantined and at least %.0f%% of the rows of the last "
-             "completed run", 100 * settings.max_quarantine_share, 100 * settings.min_row_share)
+             "completed run (%s, kept by hand, not judged)", 100 * settings.max_quarantine_share,
+             100 * settings.min_row_share, ", ".join(by_hand))
+    for name in by_hand:  # not judged, but not unseen: their quarantine says which rows and why
+        if staged.counts.at[name, "quarantined"]:
+            log.warning("gate: %s: %d of %d rows quarantined; kept by hand, so the run goes on", name,
+                        staged.counts.at[name, "quarantined"], staged.counts.at[name, "read"])
 
 
 def check_shrink(read: dict[str, int], last: tuple[str, dict[str, int]] | None, min_share: float,
                  allowed: list[str]) -> None:
     """The shrink guard: an entity with fewer than `min_share` of the rows the last completed run
-    read is more likely a broken export than a smaller business (SOURCES.md, "Shrink guard")."""
+    read is more likely a broken export than a smaller business (SOURCES.md, "Shrink guard").
+    Entities kept by hand are not compared: people add and remove targets and notes."""
     if last is None:
         return  # nothing to compare with
     last_run, before = last
     shrunk = [f"{name}: {n} rows read, fewer than {min_share:.0%} of the {before[name]} read by the last "
               f"completed run {last_run}" for name, n in read.items()
-              if name not in allowed and before.get(name) and n < min_share * before[name]]
+              if name not in allowed and not ENTITIES[name].kept_by_hand and before.get(name)
+              and n < min_share * before[name]]
     if shrunk:
         names = " ".join(f"--allow-shrink {n.split(':')[0]}" for n in shrunk)
         raise GateError(f"shrink guard: {'; '.join(shrunk)} (if the source really shrank, rerun with {names})")
@@ -125,7 +133,7 @@ def compute(valid: dict[str, pd.DataFrame], settings: Settings, start: dt.date, 
             log: Log, effort: bool = True) -> Marts:
     """The tables of start … end; a range longer than SLICE_DAYS as MartSlices, whose slices are
     computed one at a time as publish writes them (memory of one slice, not of the range).
-    The tables not by as-of date (effort_weekly, project_directory) only with `effort`."""
+    The tables not by as-of date (effort_weekly, targets, review_notes and the dimensions) only with `effort`."""
     if (end - start).days + 1 > SLICE_DAYS:
         marts = MartSlices(build_facts(valid, settings.business_timezone), start, end, effort=effort)
         log.info("compute: %d slices of at most %d dates, each computed as it is published",
@@ -149,13 +157,23 @@ def publish(wh: Warehouse, marts: Marts, start: dt.date, end: dt.date, run: tupl
 
 def review_pack(settings: Settings, wh: Warehouse, as_of: dt.date, log: Log) -> str:
     """The weekly review pack as of the run's last date, from what the warehouse now holds:
-    `<reports_dir>/review-<as_of>.html` (tasks/review/). Returns its absolute path."""
+    `<reports_dir>/review-<as_of>.html` (tasks/review/), and beside it the page of every project red
+    or amber at that date, `<reports_dir>/projects/<project_id>-<as_of>.html`, which its Delivery
+    table links to. Returns the pack's absolute path. Pages that cannot be written are an error in
+    the log; the pack stays written."""
     # imported here: a backfill's chunk writes no pack, and its process starts faster without
-    from tasks.review import pack_path, write_pack
+    from tasks.review import pack_path, write_pack, write_project_pages
+    from tasks.review.paths import PROJECTS_DIR
 
     path = write_pack(wh, as_of, pack_path(settings.reports_dir, as_of), currency=settings.reporting_currency,
                       min_responses=settings.review.min_responses)
     log.info("review pack as of %s: %s", as_of, path)
+    try:
+        pages = write_project_pages(wh, as_of, path, currency=settings.reporting_currency)
+        log.info("project pages as of %s: %d (the red and amber projects) in %s", as_of, len(pages),
+                 path.parent / PROJECTS_DIR)
+    except Exception as exc:
+        log.error("project pages as of %s not written: %s", as_of, one_line(exc))
     return str(path)
 
 
@@ -224,8 +242,9 @@ def run(settings: Settings, start: dt.date, end: dt.date, *, warehouse: Warehous
     `prepared`: the caller has already migrated the warehouse. `snapshot`: the sources were synced
     and staged by the backfill this run is a chunk of (`staged_from_snapshot`). `review=False`: no
     review pack (a chunk's: its backfill writes one when every chunk has published).
-    `effort=False`: effort_weekly and project_directory, which are not by as-of date, are neither
-    computed nor replaced (the chunks of a backfill but its first: from one snapshot they would all write the same table)."""
+    `effort=False`: effort_weekly, targets, review_notes and the dimensions (schemas/tables.py), not
+    by as-of date, are neither computed nor replaced (the chunks of a backfill but its first: from
+    one snapshot they would all write the same tables)."""
     lean_arrow_memory()
     result = RunResult(run_id, flow, start, end)
     record = RunRecord(run_id, {}, at=dt.datetime.now(dt.UTC))

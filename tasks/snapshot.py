@@ -48,9 +48,10 @@ from tasks.warehouse.tables import LANDED_RECORDS, SYNC_STATE
 
 FORMAT = 1  # the layout above; part of the fingerprint, so a new layout never reads an old one
 ROOT = Path(__file__).resolve().parents[1]
-# the code whose change changes what staging gives (reading, parsing, rules, duplicates, parents)
+# the code whose change changes what staging gives (reading, parsing, rules, duplicates, parents);
+# schemas/outputs.py declares portfolio_daily, whose columns are the metrics a target or note may name
 STAGING_CODE = ("tasks/staging", "tasks/sources", "schemas/sources.py", "schemas/columns.py", "schemas/rules.py",
-                "tasks/snapshot.py")
+                "schemas/outputs.py", "tasks/snapshot.py")
 LIBRARIES = ("pandas", "pyarrow", "numpy", "great-expectations")
 # connectors whose entities are read from the landing tables (the others are read live at extract)
 LANDED = {"hubspot": lambda conf, entity: True, "sql": lambda conf, entity: entity in conf.incremental}

@@ -37,6 +37,8 @@ DEFAULTS: dict[str, dict[str, str]] = {
     "expenses": {"project_id": "P1", "expense_date": "2026-01-05", "amount": "50", "currency": "USD",
                  "updated_at": TS},
     "feedback": {"account_id": "A1", "respondent": "customer", "score": "9", "submitted_at": TS, "updated_at": TS},
+    "targets": {"metric": "bookings_30d", "month": "2026-01-01", "target": "100000"},
+    "review_notes": {"noted_on": "2026-01-05", "owner": "ann", "note": "watch the pipeline", "updated_at": TS},
 }
 
 
@@ -54,8 +56,8 @@ def rows(entity: str, *records: dict[str, str]) -> pd.DataFrame:
 
 
 def dataset(**given: pd.DataFrame | list[dict[str, str]]) -> dict[str, pd.DataFrame]:
-    """All eleven entities: the given ones (frames or lists of records), the rest empty, with one rate
-    card row per role so time entries have a rate unless the test gives its own card."""
+    """Every entity: the given ones (frames or lists of records), the rest empty, with one rate card
+    row per role so time entries have a rate unless the test gives its own card."""
     out = {}
     for name, e in ENTITIES.items():
         value = given.get(name)
@@ -93,6 +95,9 @@ VALID_DEFAULTS: dict[str, dict[str, object]] = {
                  "updated_at": UTC_TS},
     "feedback": {"account_id": "A1", "respondent": "customer", "score": 9.0, "submitted_at": UTC_TS,
                  "updated_at": UTC_TS},
+    "targets": {"metric": "bookings_30d", "month": pd.Timestamp("2026-01-01"), "target": 100000.0},
+    "review_notes": {"noted_on": pd.Timestamp("2026-01-05"), "owner": "ann", "note": "watch the pipeline",
+                     "updated_at": UTC_TS},
 }
 
 # the dtypes of `Staged.valid` (tests/marts/test_builders.py checks them against staging)
@@ -141,7 +146,7 @@ def valid_rows(entity: str, *records: dict) -> pd.DataFrame:
 
 
 def valid_dataset(**given: pd.DataFrame | list[dict]) -> dict[str, pd.DataFrame]:
-    """All eleven entities as staging gives them for valid data: the given ones (typed frames or lists
+    """Every entity as staging gives them for valid data: the given ones (typed frames or lists
     of records), the rest empty, with one rate card row per role (100 from 2020-01-01) unless the
     test gives its own card. A time entry without a `rate` of its own gets the rate staging
     attaches: the hourly_cost of its role with the latest valid_from ≤ work_date."""

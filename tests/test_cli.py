@@ -51,13 +51,34 @@ def test_generate_command_writes_every_entity(tmp_path, prefect_api):
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in (tmp_path / "g").iterdir()) == sorted(
         f"{e}.csv" for e in ("leads", "deals", "marketing_spend", "projects", "milestones", "licenses", "usage",
-                             "rate_card", "time_entries", "expenses", "feedback"))
+                             "rate_card", "time_entries", "expenses", "feedback", "targets", "review_notes"))
 
 
-def test_run_publishes_every_table_and_quarantines_what_was_injected(drop, tmp_path, prefect_api):
+@pytest.fixture
+def told(tmp_path, monkeypatch):
+    """A configuration whose notify: posts to a webhook started here (its URL, the secret, in the
+    environment the CLI inherits); yields the configuration file and the receiver."""
+    from notify.receivers import Receiver
+
+    hook = Receiver()
+    monkeypatch.setenv("OPS_HOOK_URL", f"{hook.base}/hook/planted-SECRET-token-0123")
+    config = tmp_path / "opsmetrics.yaml"
+    config.write_text("notify:\n  chat: [{kind: webhook, url: env:OPS_HOOK_URL}]\n")
+    yield config, hook
+    hook.stop()
+
+
+def test_run_publishes_every_table_and_quarantines_what_was_injected(drop, tmp_path, prefect_api, told):
     url = f"sqlite:///{tmp_path / 'w.db'}"
-    done = cli("run", "--source-dir", str(drop), "--warehouse", url, "--as-of", str(END), api=prefect_api, cwd=tmp_path)
+    config, hook = told
+    done = cli("run", "--config", str(config), "--source-dir", str(drop), "--warehouse", url, "--as-of", str(END),
+               api=prefect_api, cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
+    # the team is told: the run, its pack, its signals and red projects (notify: in the configuration)
+    [message] = [r.json for r in hook.received]
+    assert message["title"] == f"opsmetrics: nightly refresh completed, as of {END}"
+    assert f"review-{END}.html" in message["message"] and "Red projects" in message["message"]
+    assert "planted-SECRET" not in done.stdout + done.stderr + message["message"]
     t = tables(url)
     assert set(t) >= {"portfolio_daily", "project_daily", "funnel_by_channel_daily", "campaign_daily",
                       "segment_daily", "review_changes", "effort_weekly", "quarantine", "run_log"}
@@ -89,7 +110,7 @@ def test_backfill_twice_leaves_one_set_of_rows_per_date(drop, tmp_path, prefect_
     assert list(t["run_log"]["status"]) == ["completed", "completed"]
 
 
-def test_failure_exits_1_with_the_reason_last_on_stderr(drop, tmp_path, prefect_api):
+def test_failure_exits_1_with_the_reason_last_on_stderr(drop, tmp_path, prefect_api, told):
     broken = tmp_path / "broken"
     broken.mkdir()
     for f in drop.iterdir():
@@ -97,10 +118,16 @@ def test_failure_exits_1_with_the_reason_last_on_stderr(drop, tmp_path, prefect_
     deals = pd.read_csv(broken / "deals.csv", dtype=str, keep_default_na=False).drop(columns="stage")
     deals.to_csv(broken / "deals.csv", index=False)
     url = f"sqlite:///{tmp_path / 'w.db'}"
-    done = cli("run", "--source-dir", str(broken), "--warehouse", url, "--as-of", str(END), api=prefect_api, cwd=tmp_path)
+    config, hook = told
+    done = cli("run", "--config", str(config), "--source-dir", str(broken), "--warehouse", url, "--as-of", str(END),
+               api=prefect_api, cwd=tmp_path)
     assert done.returncode == 1
     last = done.stderr.strip().splitlines()[-1]
     assert last == f"opsmetrics run failed: {broken / 'deals.csv'}: missing required column 'stage' (entity deals)"
+    # the team is told the same reason
+    [message] = [r.json for r in hook.received]
+    assert message["title"] == f"opsmetrics: nightly refresh FAILED, as of {END}"
+    assert f"Reason: {broken / 'deals.csv'}: missing required column 'stage' (entity deals)" in message["message"]
     log = tables(url)["run_log"]
     assert list(log["status"]) == ["failed"] and "missing required column 'stage'" in log["message"][0]
 

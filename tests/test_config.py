@@ -95,6 +95,17 @@ def test_a_connector_listing_an_entity_provides_it():
     assert [s.sources.source_of(e) for e in ("leads", "deals", "projects")] == ["files", "hubspot", "sql"]
 
 
+def test_the_plan_and_the_notes_can_come_from_the_sql_source():
+    # entities are named from schemas/sources.py, so the optional ones of issue 23 are accepted; notes
+    # have an updated_at to sync on, the plan has none (like usage and the rate card)
+    s = Settings(sources={"sql": {"url": "env:DB", "entities": {"targets": "plan.targets", "review_notes": "select 1"},
+                                  "incremental": ["review_notes"]}})
+    assert [s.sources.source_of(e) for e in ("targets", "review_notes", "feedback")] == ["sql", "sql", "files"]
+    with pytest.raises(ValueError, match="incremental: targets has no updated_at to be read incrementally by"):
+        Settings(sources={"sql": {"url": "env:DB", "entities": {"targets": "plan.targets"},
+                                  "incremental": ["targets"]}})
+
+
 @pytest.mark.parametrize("url", ["postgresql+psycopg://etl:s3cret@db/analytics", "postgresql://:pw@db/x"])
 def test_a_run_option_with_a_literal_password_is_refused(url):
     with pytest.raises(SettingsError, match="warehouse: the URL carries a password; give the warehouse as "

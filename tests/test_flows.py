@@ -72,6 +72,42 @@ def test_gate_failure_publishes_nothing_and_says_why(prefect_api, tmp_path, ware
     assert list(q["rule"]) == ["enum:channel"] * 3
 
 
+def test_nightly_refresh_tells_the_team_and_a_channel_that_fails_fails_nothing(prefect_api, tmp_path, warehouse,
+                                                                               monkeypatch):
+    """notify: two webhooks (receivers started here), one always answering 500: the run completes, the
+    other gets the message with the pack's link; a run that fails before the pipeline returns (a
+    warehouse file that is not a database) is told too, with its reason, and still fails."""
+    from notify.receivers import Receiver
+
+    good, down = Receiver(), Receiver(otherwise=500)
+    try:
+        monkeypatch.setenv("GOOD_HOOK", f"{good.base}/hook")
+        monkeypatch.setenv("DOWN_HOOK", f"{down.base}/hook")
+        config = tmp_path / "opsmetrics.yaml"
+        config.write_text("notify:\n  attempts: 2\n  backoff_seconds: 0\n  chat:\n"
+                          "    - {kind: webhook, url: env:DOWN_HOOK}\n    - {kind: webhook, url: env:GOOD_HOOK}\n")
+        src = write_drop(tmp_path / "drop", **GOOD)
+        result = nightly_refresh(as_of=AS_OF, options=RunOptions(config=str(config), source_dir=str(src),
+                                                                 warehouse=warehouse))
+        assert result.status == "completed" and len(down.received) == 2
+        [told] = good.received
+        assert told.json["title"] == f"opsmetrics: nightly refresh completed, as of {AS_OF}"
+        assert "Review pack: file://" in told.json["message"] and f"review-{AS_OF}.html" in told.json["message"]
+        assert list(read(warehouse, "select status from run_log")["status"]) == ["completed"]
+
+        broken = tmp_path / "broken.db"
+        broken.write_bytes(b"not a database " * 100)
+        with pytest.raises(sa.exc.DatabaseError):
+            nightly_refresh(as_of=AS_OF, options=RunOptions(config=str(config), source_dir=str(src),
+                                                            warehouse=f"sqlite:///{broken}"))
+        told = good.received[-1].json
+        assert told["title"] == f"opsmetrics: nightly refresh FAILED, as of {AS_OF}"
+        assert "Reason: (sqlite3.DatabaseError) file is not a database" in told["message"]
+    finally:
+        good.stop()
+        down.stop()
+
+
 def test_backfill_writes_every_date_once(prefect_api, tmp_path, warehouse):
     src = write_drop(tmp_path / "drop", **GOOD)
     for _ in range(2):

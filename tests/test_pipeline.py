@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from builders import dataset
+from builders import PORTFOLIO_METRICS, dataset
 
 from schemas.config import Settings
 from schemas.sources import ENTITIES
@@ -235,3 +235,83 @@ def test_an_unusable_sqlite_path_is_named(tmp_path):
         Warehouse.open(f"sqlite:///{tmp_path}")
     with pytest.raises(WarehouseError, match="is not a SQLAlchemy URL"):
         Warehouse.open("warehouse.db")
+
+
+# --- the plan and the review's notes: kept by hand (SOURCES.md), published whole (METRICS.md) -------------
+
+BAD_PLAN = {
+    "targets": [{"metric": "bookings_30d", "month": "2026-03-15"},  # range:month
+                {"metric": "revenue", "month": "2026-03-01"},  # enum:metric
+                {"metric": "hours_7d", "month": "2026-03-01", "target": "lots"}],  # type:target
+    "review_notes": [{"note_id": "N1", "noted_on": "2026-02-23", "follow_up_by": "2026-02-20"},  # order:follow_up_by
+                     {"note_id": "N2", "owner": ""}],  # required:owner
+}
+
+
+def test_a_plan_and_notes_with_every_row_bad_do_not_fail_the_run_while_the_other_entities_still_gate(tmp_path, wh):
+    settings = write_drop(tmp_path / "drop", **GOOD, **BAD_PLAN)
+    result = pipeline.run(settings, AS_OF, AS_OF, warehouse=wh, log=LOG, run_id="r1")
+    # 3 of 3 targets and 2 of 2 notes quarantined (100% > 5%): not judged, the run publishes
+    assert result.status == "completed", result.message
+    assert (result.counts["targets"]["quarantined"], result.counts["review_notes"]["quarantined"]) == (3, 2)
+    quarantine = read(wh, "select entity, record_id, rule from quarantine order by entity, record_id")
+    assert quarantine.to_dict("records") == [
+        {"entity": "review_notes", "record_id": "N1", "rule": "order:follow_up_by"},
+        {"entity": "review_notes", "record_id": "N2", "rule": "required:owner"},
+        {"entity": "targets", "record_id": "bookings_30d|2026-03-15", "rule": "range:month"},
+        {"entity": "targets", "record_id": "hours_7d|2026-03-01", "rule": "type:target"},
+        {"entity": "targets", "record_id": "revenue|2026-03-01", "rule": "enum:metric"}]
+    log = read(wh, "select targets_read, targets_quarantined, review_notes_read, review_notes_quarantined from run_log")
+    assert log.to_dict("records") == [{"targets_read": 3, "targets_quarantined": 3, "review_notes_read": 2,
+                                       "review_notes_quarantined": 2}]
+    assert read(wh, "select count(*) as n from targets")["n"].tolist() == [0]  # no valid row to publish
+    # leads are still judged: 3 bad of 43 = 7.0% > 5% fails the run, and only leads is named
+    bad = write_drop(tmp_path / "bad", **{**GOOD, **BAD_PLAN, "leads": GOOD["leads"] + [
+        {"lead_id": f"X{i}", "channel": "tv"} for i in range(3)]})
+    failed = pipeline.run(bad, AS_OF, AS_OF, warehouse=wh, log=LOG, run_id="r2")
+    assert failed.status == "failed" and isinstance(failed.error, GateError)
+    assert failed.message == "quarantine gate: leads: 3 of 43 rows quarantined (7.0% > 5.0%; enum:channel (3))"
+
+
+def test_the_shrink_guard_passes_the_plan_and_the_notes_by(tmp_path, wh):
+    last = ("run-7", {"leads": 40, "targets": 40, "review_notes": 10})
+    pipeline.check_shrink({"leads": 40, "targets": 0, "review_notes": 1}, last, 0.5, [])  # 0 of 40: not compared
+    plan = {"targets": [{"metric": m, "month": "2026-01-01"} for m in PORTFOLIO_METRICS[:40]],
+            "review_notes": [{"note_id": f"N{i}"} for i in range(10)]}
+    first = pipeline.run(write_drop(tmp_path / "full", **GOOD, **plan), AS_OF, AS_OF, warehouse=wh, log=LOG,
+                         run_id="full")
+    assert first.status == "completed" and first.counts["targets"]["valid"] == 40
+    gone = write_drop(tmp_path / "gone", **GOOD)
+    for name in ("targets", "review_notes"):  # no plan and no notes any more: optional, so not an error
+        (tmp_path / "gone" / f"{name}.csv").unlink()
+    second = pipeline.run(gone, AS_OF, AS_OF, warehouse=wh, log=LOG, run_id="gone")
+    assert second.status == "completed", second.message  # 0 of the 40 and 10 rows read before
+    assert second.counts["targets"]["read"] == second.counts["review_notes"]["read"] == 0
+
+
+def test_the_published_plan_and_notes_are_the_valid_rows_replaced_whole_by_the_next_run(tmp_path, wh):
+    plan = {"targets": [{"metric": "hours_7d", "month": "2026-03-01", "target": "300", "owner": "Ann"},
+                        {"metric": "bookings_30d", "month": "2026-02-01", "target": "-1.5e3"},
+                        {"metric": "bookings_30d", "month": "2026-02-15"}],  # range:month: left out
+            "review_notes": [{"note_id": "N2", "noted_on": "2026-02-23", "decision": "Drop",
+                              "subject": "paid_ads/Spring", "closed_on": "2026-02-24",
+                              "updated_at": "2026-02-23T18:00:00+08:00"},
+                             {"note_id": "N1", "noted_on": "2026-02-16", "owner": ""}]}  # required:owner: left out
+    assert pipeline.run(write_drop(tmp_path / "one", **GOOD, **plan), AS_OF, AS_OF, warehouse=wh, log=LOG,
+                        run_id="one").status == "completed"
+    targets = read(wh, "select metric, month, target, owner from targets order by metric, month")
+    # exactly the valid rows, typed: the month a date, the target a number (a fall is negative)
+    assert targets.assign(month=targets["month"].astype(str)).fillna({"owner": "(none)"}).to_dict("records") == [
+        {"metric": "bookings_30d", "month": "2026-02-01", "target": -1500.0, "owner": "(none)"},
+        {"metric": "hours_7d", "month": "2026-03-01", "target": 300.0, "owner": "Ann"}]
+    notes = read(wh, "select note_id, noted_on, decision, subject, follow_up_by, closed_on, updated_at from review_notes")
+    assert notes["note_id"].tolist() == ["N2"] and notes["decision"].tolist() == ["drop"]
+    assert [str(notes.at[0, c]) for c in ("noted_on", "closed_on")] == ["2026-02-23", "2026-02-24"]
+    assert pd.isna(notes.at[0, "follow_up_by"])
+    assert pd.Timestamp(notes.at[0, "updated_at"]) == pd.Timestamp("2026-02-23T10:00:00")  # the instant in UTC
+    # the next run replaces each table whole: a new plan, and no notes file at all (an empty table)
+    two = write_drop(tmp_path / "two", **GOOD, targets=[{"metric": "nps_90d", "month": "2026-04-01", "target": "40"}])
+    (tmp_path / "two" / "review_notes.csv").unlink()
+    assert pipeline.run(two, AS_OF, AS_OF, warehouse=wh, log=LOG, run_id="two").status == "completed"
+    assert read(wh, "select metric, target from targets").to_dict("records") == [{"metric": "nps_90d", "target": 40.0}]
+    assert read(wh, "select count(*) as n from review_notes")["n"].tolist() == [0]

@@ -3,8 +3,8 @@
 in English and in Chinese. Fails on any console error or Vega warning, on any chart that drew no
 mark, and on any request that is not for the file itself.
 
-Keeps docs/images/review-pack.png (the top of the English pack), review-campaigns.png and
-review-delivery.png for the README."""
+Keeps docs/images/review-pack.png (the top of the English pack), review-decisions.png,
+review-campaigns.png and review-delivery.png for the README."""
 from __future__ import annotations
 
 import json
@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import time
 from pathlib import Path
+from urllib.parse import unquote
 
 import pandas as pd
 import pytest
@@ -20,7 +21,7 @@ import sqlalchemy as sa
 from prefect_stack import ROOT
 from review.sample import END, sample_warehouse
 
-from tasks.review import pack_path, write_pack
+from tasks.review import pack_path, write_pack, write_project_pages
 from tasks.review.text import TEXT
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -139,8 +140,8 @@ def test_the_pack_opens_offline_and_draws_every_chart(packs, driver, lang, tmp_p
         assert driver.execute_script("return navigator.onLine") is False  # the network really was off
         titles = driver.execute_script("return Array.from(document.querySelectorAll('section > h2'))"
                                        ".map(h => h.textContent)")
-        assert titles == [TEXT[k][lang] for k in ("what_changed", "headline", "funnel", "campaigns", "voice",
-                                                  "delivery", "effort", "quality", "restated")]
+        assert titles == [TEXT[k][lang] for k in ("what_changed", "headline", "decisions", "funnel", "campaigns",
+                                                  "voice", "delivery", "effort", "quality", "restated")]
         if lang == "en":
             shot(driver, tmp_path)
     except AssertionError:
@@ -169,8 +170,9 @@ def test_the_signals_on_the_page_are_the_review_signals_rows_with_a_rule(sample,
 
 def shot(driver, tmp_path: Path) -> None:
     """For the README: the top of the pack (the title, what changed and its signal's chart), and the
-    top of the campaigns and of the delivery sections."""
-    for section, image in ((None, SCREENSHOT), ("campaigns", SCREENSHOT.with_name("review-campaigns.png")),
+    top of the decisions, campaigns and delivery sections."""
+    for section, image in ((None, SCREENSHOT), ("decisions", SCREENSHOT.with_name("review-decisions.png")),
+                           ("campaigns", SCREENSHOT.with_name("review-campaigns.png")),
                            ("delivery", SCREENSHOT.with_name("review-delivery.png"))):
         driver.execute_script("window.scrollTo(0, 0)" if section is None else
                               f"document.getElementById('{section}').scrollIntoView()")
@@ -178,3 +180,62 @@ def shot(driver, tmp_path: Path) -> None:
         image.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(tmp_path / image.name, image)
         assert image.stat().st_size < 400_000, f"{image} is {image.stat().st_size} bytes; keep it small"
+
+
+# --- the project pages (tasks/review/project/) ---------------------------------------------------
+
+PROJECT_SHOT = ROOT / "docs" / "images" / "project-page.png"
+PROJECT_SECTIONS = ("proj_summary", "proj_budget_schedule", "proj_milestones", "effort", "proj_products",
+                    "proj_deal_title", "proj_voice", "proj_notes")
+
+
+@pytest.fixture(scope="module")
+def project_pages(sample, packs) -> dict[str, list[Path]]:
+    """The pages of the projects red or amber at the last date, beside the pack of each language."""
+    pages = {lang: write_project_pages(sample.wh, END, packs[lang], lang=lang) for lang in ("en", "zh")}
+    assert all(pages.values()), "the sample has a red or amber project at its last date"
+    return pages
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_packs_link_opens_the_project_page_offline_and_every_page_draws(packs, project_pages, driver, lang,
+                                                                             tmp_path):
+    """From the pack, a click on a red or amber project's name opens its page (the pack's CSP, default-src
+    'none', governs what a page loads, not where a link goes); that page and every other project page
+    open from disk with the network off, draw every chart, log nothing and request nothing."""
+    pack = packs[lang]
+    driver.get_log("performance")
+    driver.get(pack.as_uri())
+    link = driver.find_element("css selector", "#delivery a.project-page")
+    href = driver.execute_script("return arguments[0].getAttribute('href')", link)
+    assert href.startswith("projects/"), href  # relative: the folder opens from anywhere
+    target = pack.parent / unquote(href)
+    link.click()
+    wait_for_charts(driver)
+    assert driver.current_url == target.as_uri() and target in project_pages[lang]
+    for page in project_pages[lang]:
+        if driver.current_url != page.as_uri():
+            driver.get_log("performance")
+            driver.get(page.as_uri())
+        charts = wait_for_charts(driver)
+        try:
+            problems = [e["message"] for e in driver.get_log("browser") if e["level"] in ("SEVERE", "WARNING")]
+            assert problems == [], "console errors or warnings"
+            assert charts and [c["id"] for c in charts if c["rendered"] != "done" or c["marks"] == 0] == [], \
+                f"charts that failed or drew no mark: {charts}"
+            assert [u for u in requested_urls(driver) if u not in (pack.as_uri(), page.as_uri())] == []
+            assert driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name)") == []
+            titles = driver.execute_script("return Array.from(document.querySelectorAll('section > h2'))"
+                                           ".map(h => h.textContent)")
+            assert titles == [TEXT[k][lang] for k in PROJECT_SECTIONS]
+        except AssertionError:
+            driver.save_screenshot(str(tmp_path / f"failure-{page.name}.png"))
+            print(f"screenshot of the failure: {tmp_path / f'failure-{page.name}.png'}; page {page}")
+            raise
+    if lang == "en":  # for the README: the top of the red project's page (else the first one's)
+        red = [p for p in project_pages["en"] if '<span class="chip red"></span>' in p.read_text(encoding="utf-8")]
+        driver.get((red or project_pages["en"])[0].as_uri())
+        wait_for_charts(driver)
+        driver.save_screenshot(str(tmp_path / PROJECT_SHOT.name))
+        shutil.copyfile(tmp_path / PROJECT_SHOT.name, PROJECT_SHOT)
+        assert PROJECT_SHOT.stat().st_size < 400_000, f"{PROJECT_SHOT} is {PROJECT_SHOT.stat().st_size} bytes"

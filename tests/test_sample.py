@@ -32,9 +32,21 @@ CANONICAL = {
     "rate_card": "role valid_from hourly_cost",
     "expenses": "expense_id project_id expense_date category amount currency updated_at",
     "feedback": "feedback_id account_id project_id respondent score comment submitted_at updated_at",
+    "targets": "metric month target owner",
+    "review_notes": "note_id noted_on metric subject owner decision note follow_up_by closed_on updated_at",
 }
 CANONICAL = {e: c.split() for e, c in CANONICAL.items()}
-KEYS = {"usage": ["license_id", "usage_date"], "rate_card": ["role", "valid_from"]}
+KEYS = {"usage": ["license_id", "usage_date"], "rate_card": ["role", "valid_from"], "targets": ["metric", "month"]}
+KEPT_BY_HAND = ("targets", "review_notes")  # no gate (SOURCES.md, "Kept by hand")
+# METRICS.md, portfolio_daily: the columns a target or a note can name (all but as_of_date)
+PORTFOLIO = """leads_created_30d leads_qualified_30d lead_qualification_rate_90d lead_conversion_rate_90d deals_created_30d
+    open_pipeline_count open_pipeline_amount deals_won_30d bookings_30d win_rate_90d avg_sales_cycle_days_90d
+    median_sales_cycle_days_90d marketing_spend_30d new_customers_30d cac_30d customers_total key_accounts_total
+    renewal_rate_90d active_projects projects_delivered_90d on_time_delivery_rate_90d milestones_overdue hours_30d
+    labour_cost_30d expenses_30d delivered_margin_pct_90d feedback_responses_90d nps_90d team_score_avg_90d
+    leads_created_7d leads_qualified_7d deals_created_7d deals_won_7d bookings_7d marketing_spend_7d new_customers_7d
+    projects_delivered_7d hours_7d labour_cost_7d expenses_7d feedback_responses_7d""".split()
+DATES = {"month", "noted_on", "follow_up_by", "closed_on", "valid_from"}  # date columns not named *_date
 CHANNELS = ["website", "paid_ads", "content", "event", "partner", "outbound", "referral", "other"]
 PHASES = ["presales", "implementation", "acceptance", "after_sales"]
 ROLES = ["sales", "presales", "project_manager", "engineer", "consultant", "operations", "customer_success"]
@@ -44,7 +56,9 @@ ENUMS = {("leads", "channel"): CHANNELS, ("marketing_spend", "channel"): CHANNEL
          ("projects", "status"): ["planned", "active", "on_hold", "delivered", "cancelled"],
          ("milestones", "phase"): PHASES, ("time_entries", "phase"): PHASES,
          ("time_entries", "role"): ROLES, ("rate_card", "role"): ROLES,
-         ("feedback", "respondent"): ["customer", "partner", *ROLES]}
+         ("feedback", "respondent"): ["customer", "partner", *ROLES],
+         ("targets", "metric"): PORTFOLIO, ("review_notes", "metric"): PORTFOLIO,
+         ("review_notes", "decision"): ["keep", "drop", "watch", "fix"]}
 REQUIRED = {
     "leads": "lead_id created_at updated_at channel", "deals": "deal_id account_id deal_type stage amount "
     "currency created_at updated_at", "marketing_spend": "spend_id spend_date channel amount currency updated_at",
@@ -56,11 +70,14 @@ REQUIRED = {
     "rate_card": "role valid_from hourly_cost",
     "expenses": "expense_id project_id expense_date amount currency updated_at",
     "feedback": "feedback_id account_id respondent score submitted_at updated_at",
+    "targets": "metric month target",
+    "review_notes": "note_id noted_on owner note updated_at",
 }
 NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 EVENT_COLUMNS = {"leads": ["created_at"], "deals": ["created_at", "closed_at"], "time_entries": ["work_date"],
                  "expenses": ["expense_date"], "marketing_spend": ["spend_date"], "usage": ["usage_date"],
-                 "milestones": ["completed_date"], "feedback": ["submitted_at"]}
+                 "milestones": ["completed_date"], "feedback": ["submitted_at"],
+                 "review_notes": ["noted_on", "closed_on"]}
 
 
 # --- a plain reading of the rules ----------------------------------------
@@ -90,8 +107,10 @@ def field_bad(entity: str, df: pd.DataFrame) -> pd.Series:
         s, set_ = df[col], ~_blank(df[col])
         if col.endswith("_at"):
             bad |= set_ & _ts(s).isna()
-        elif col.endswith("_date") or col == "valid_from":
+        elif col.endswith("_date") or col in DATES:
             bad |= set_ & _date(s).isna()
+        elif col == "target":  # a sign allowed: a target can be a fall
+            bad |= set_ & _num(s).isna()
         elif col in ("amount", "budget_cost", "budget_hours", "seats", "active_users", "hours", "hourly_cost",
                      "score"):
             v = _num(s)
@@ -129,6 +148,11 @@ def _order_bad(entity, df):
         return (h <= 0) | (h > 24)
     if entity == "rate_card":
         return _num(df["hourly_cost"]) <= 0
+    if entity == "targets":
+        return _date(df["month"]).dt.day != 1
+    if entity == "review_notes":
+        noted = _date(df["noted_on"])
+        return (_date(df["follow_up_by"]) < noted) | (_date(df["closed_on"]) < noted)
     return no
 
 
@@ -144,7 +168,7 @@ def quarantine(frames: dict[str, pd.DataFrame]) -> dict[str, pd.Series]:
     """Per entity, a mask of the rows the rules quarantine (fields, keys, parents)."""
     out, valid_keys = {}, {}
     order = ["leads", "deals", "marketing_spend", "rate_card", "projects", "milestones", "licenses",
-             "usage", "time_entries", "expenses", "feedback"]
+             "usage", "time_entries", "expenses", "feedback", "targets", "review_notes"]
     for entity in order:
         df = frames[entity]
         k = key(entity, df)
@@ -239,7 +263,8 @@ def test_nothing_dated_after_the_end_date(drop):
             assert (parsed.dropna().dt.normalize() <= end).all(), (entity, col)
             if col.endswith("_at"):  # also the calendar date as written, whatever the offset
                 assert (_date(s.str[:10]).dropna() <= end).all(), (entity, col)
-    for entity in ("leads", "deals", "projects", "milestones", "licenses", "time_entries", "expenses", "feedback"):
+    for entity in ("leads", "deals", "projects", "milestones", "licenses", "time_entries", "expenses", "feedback",
+                   "review_notes"):
         assert (_ts(frames[entity]["updated_at"]).dt.tz_localize(None).dropna() <= end + pd.Timedelta(days=1)).all()
     p = frames["projects"]
     future = _date(p["start_date"]) > end
@@ -284,6 +309,9 @@ def test_quarantine_matches_the_manifest_and_stays_under_the_gate(drop, verdict,
         found = set(key(entity, df)[bad[entity]])
         assert found == set(expected.loc[expected["entity"] == entity, "key"]), entity
         share = bad[entity].sum() / len(df)
+        if entity in KEPT_BY_HAND:  # no gate: one of each fault, a handful of rows
+            assert 1 <= bad[entity].sum() <= 3, entity
+            continue
         assert share < 0.035, (entity, share)
         if entity != "rate_card" and len(df) * 0.03 >= 1:  # room for one bad row under 3%
             assert share > 0, entity

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from .corruptions import Corruption as C
-from .corruptions import _money, _norm, date_from, duplicates, has, new_ids, orphan, put, scale_money, ts_from, where
+from .corruptions import _money, _norm, chain, date_from, duplicates, has, new_ids, orphan, put, scale_money, ts_from, where
 
 BAD_TS = ("yesterday", "2026-13-45T10:00:00Z", "31/12/2024 10:00")
 BAD_DATE = ("2026-13-45", "yesterday", "2025-02-30")
@@ -70,6 +70,25 @@ def _money_kinds(col: str = "amount") -> list[C]:
 def _currency_kinds() -> list[C]:
     return [C("wrong_currency", "currency", put("currency", "EUR", "GBP", "eur")),
             C("missing_required", "currency", put("currency", *MISSING))]
+
+
+def _mid_month(rows, rng):
+    """The plan's month typed as the day the plan was made, not the month's first day."""
+    rows["month"] = rows["month"].str.strip().str[:8] + "15"
+    return rows
+
+
+def _first_draft(rows, rng):
+    """The note as typed in the meeting, before its follow-up was closed."""
+    rows["closed_on"] = ""
+    rows["updated_at"] = rows["noted_on"].str.strip() + "T12:30:00Z"
+    return rows
+
+
+def _plain(col: str):
+    """Rows whose value is written without stray white space (the quarantine names the key trimmed,
+    the manifest as written: faults that change the key keep to these)."""
+    return lambda df: (df[col] == df[col].str.strip()).to_numpy()
 
 
 def catalogue(entity: str, first_rate: dict[str, np.datetime64]) -> list[C]:
@@ -195,5 +214,20 @@ _CATALOGUE = {
         *duplicates(_comment_edited),
         # a project the project system does not know: kept, as if the response had no project
         C("dangling_project_id", "project_id", new_ids("project_id", "PRJ-"), "kept", eligible=has("project_id")),
+    ],
+    # kept by hand (faults.py: one of each, whatever the share): rows typed into the plan and the
+    # notes next to the good ones, so the plan and the review's story stay whole
+    "targets": lambda _: [
+        C("month_not_first_day", "month", _mid_month, mode="append", eligible=_plain("metric")),
+        C("bad_enum", "metric", put("metric", "revenue_30d", "bookings_month", "pipeline"), mode="append"),
+        *duplicates(None),
+    ],
+    "review_notes": lambda _: [
+        C("missing_required", "owner", chain(new_ids("note_id", "RN-"), put("owner", *MISSING)), mode="append",
+          eligible=where("decision", "watch")),
+        C("follow_up_before_noted", "follow_up_by", date_from("follow_up_by", "noted_on", -7),
+          eligible=lambda d: where("decision", "watch")(d) & (_norm(d["follow_up_by"]) == "")),
+        *duplicates(None),
+        C("duplicate_older_version", "updated_at", _first_draft, "superseded", "append", eligible=has("closed_on")),
     ],
 }

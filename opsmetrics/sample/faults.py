@@ -6,6 +6,8 @@ cascade from quarantined parents is counted, because the pipeline's gate
 fails a run above 5%. Faults on projects and licences go to the rows with
 the fewest children, so the cascade stays small. Duplicates that are not bad
 (identical copies, older versions) and dangling references are always added.
+The entities kept by hand (``targets``, ``review_notes``: a few hundred rows
+at most, and no gate) get each of their faults once, whatever the share.
 
 The manifest has one row per fault: entity, key (as the quarantine names it,
 composite keys joined with ``|``), kind, column, expect (quarantined /
@@ -20,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .catalogue import catalogue
-from .schema import KEYS, PARENTS
+from .schema import KEPT_BY_HAND, KEYS, PARENTS
 
 MAX_SHARE, OWN_SHARE, COVER_SHARE, FREE_SHARE = 0.03, 0.012, 0.025, 0.002
 ORDER = ("projects", "licenses", "milestones", "time_entries", "expenses", "usage",
@@ -35,10 +37,11 @@ def key_of(df: pd.DataFrame, entity: str) -> np.ndarray:
     return out.astype(object)
 
 
-def inject(rng: np.random.Generator, frames: dict[str, pd.DataFrame],
-           first_rate: dict[str, np.datetime64]) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+def inject(rng: np.random.Generator, frames: dict[str, pd.DataFrame], first_rate: dict[str, np.datetime64],
+           order: tuple[str, ...] = ORDER) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """Corrupt the entities of `order` (of `frames`), in that order."""
     out, manifest, bad = dict(frames), [], {}
-    for entity in ORDER:
+    for entity in order:
         df = frames[entity].reset_index(drop=True)
         doomed = _doomed(entity, df, bad)
         weight = _child_weight(entity, df, frames) if entity in ("projects", "licenses") else None
@@ -75,12 +78,14 @@ def _child_weight(entity: str, df: pd.DataFrame, frames: dict[str, pd.DataFrame]
     return w
 
 
-def _allocate(cat, n: int, room: int) -> list[int]:
+def _allocate(cat, n: int, room: int, by_hand: bool = False) -> list[int]:
     """Applications per corruption: bad ones round-robin within the budget,
-    the harmless ones a small fixed share."""
+    the harmless ones a small fixed share; kept by hand, every bad one once."""
     bad = [i for i, c in enumerate(cat) if c.expect == "quarantined"]
     every_kind = sum(cat[i].cost for i in bad)
     budget = min(room, max(round(n * OWN_SHARE), min(every_kind, max(1, int(n * COVER_SHARE)))))
+    if by_hand:
+        budget = every_kind
     counts = [0] * len(cat)
     while budget > 0:
         progressed = False
@@ -98,7 +103,7 @@ def _allocate(cat, n: int, room: int) -> list[int]:
 
 def _apply(rng, entity, df, cat, doomed, weight):
     n = len(df)
-    counts = _allocate(cat, n, int(MAX_SHARE * n) - int(doomed.sum()))
+    counts = _allocate(cat, n, int(MAX_SHARE * n) - int(doomed.sum()), entity in KEPT_BY_HAND)
     used, extras, rows = doomed.copy(), [], []
     for c, k in zip(cat, counts, strict=True):
         ok = ~used & (c.eligible(df) if c.eligible else True)

@@ -15,15 +15,21 @@ import pandas as pd
 
 from tasks.marts.calendar import Grid
 from tasks.marts.campaign_daily import campaign_daily
+from tasks.marts.campaign_spend_daily import campaign_spend_daily
 from tasks.marts.effort_weekly import effort_weekly
 from tasks.marts.facts import Facts, build_facts
+from tasks.marts.feedback_responses import feedback_responses
 from tasks.marts.funnel_by_channel_daily import funnel_by_channel_daily
 from tasks.marts.portfolio_daily import portfolio_daily
 from tasks.marts.project_daily import project_daily
 from tasks.marts.project_directory import project_directory
+from tasks.marts.project_licenses import project_licenses
+from tasks.marts.project_milestones import project_milestones
 from tasks.marts.review_changes import LOOKBACK, review_changes
+from tasks.marts.review_notes import review_notes
 from tasks.marts.review_signals import SIGNAL_LOOKBACK, review_signals
 from tasks.marts.segment_daily import segment_daily
+from tasks.marts.targets import targets
 
 SLICE_DAYS = 92  # dates per slice of a long range: a quarter
 
@@ -37,7 +43,7 @@ def build_marts(valid: dict[str, pd.DataFrame], tz: str, start: dt.date, end: dt
 
 def marts_of(facts: Facts, start: dt.date, end: dt.date, effort: bool = True) -> dict[str, pd.DataFrame]:
     """The tables of the dates start … end from the facts; the tables not by as-of date
-    (effort_weekly, project_directory) only with `effort`."""
+    (effort_weekly, targets, review_notes and the dimensions of schemas/tables.py) only with `effort`."""
     grid = Grid.between(start, end)
     # the portfolio is computed further back so that review_changes has each date's week-ago value
     # and review_signals its 13 weekly values, whether or not those dates were ever written
@@ -55,6 +61,13 @@ def marts_of(facts: Facts, start: dt.date, end: dt.date, effort: bool = True) ->
     if effort:
         marts["effort_weekly"] = effort_weekly(facts)
         marts["project_directory"] = project_directory(facts)
+        # the plan and the review's notes: METRICS.md's tables "not as-of: the valid rows"
+        marts["targets"] = targets(facts)
+        marts["review_notes"] = review_notes(facts)
+        marts["campaign_spend_daily"] = campaign_spend_daily(facts)
+        marts["project_milestones"] = project_milestones(facts)
+        marts["project_licenses"] = project_licenses(facts)
+        marts["feedback_responses"] = feedback_responses(facts)
     return marts
 
 

@@ -55,6 +55,13 @@ def to_day(d: dt.date) -> int:
     return (d - EPOCH).days
 
 
+def dates_of(day) -> np.ndarray:
+    """Day numbers back to dates (datetime.date); NEVER (no date) to None."""
+    day = np.asarray(day, dtype="int64")
+    dates = pd.to_datetime(np.where(day < NEVER, day, 0), unit="D").date
+    return np.where(day < NEVER, dates, None)
+
+
 def days_of(values: pd.Series, tz: str | None = None) -> np.ndarray:
     """Day numbers of dates, or of timestamps' event dates in the business time zone `tz`.
 

@@ -28,13 +28,17 @@ class Facts:
     #                         end_day (actual),
     #                         budget_cost, and from its valid deal: won_day, contract_value (the deal's amount
     #                         if it is won: the contract value from won_day on), sales_cycle, region, industry
-    milestones: pd.DataFrame  # project_id, due_day, completed_day
+    milestones: pd.DataFrame  # milestone_id, project_id, name, phase, due_day, completed_day
     licenses: pd.DataFrame  # license_id, project_id, product, seats, start_day, end_day
     usage: pd.DataFrame  # license_id, day, active_users
     entries: pd.DataFrame  # project_id, role, phase, work_date, day, hours, labour_cost (hours × rate)
     expenses: pd.DataFrame  # project_id, day, amount
     feedback: pd.DataFrame  # feedback_id, account_id, project_id (null unless a valid project), respondent,
-    #                         score, day (date(submitted_at))
+    #                         score, comment, day (date(submitted_at))
+    # the plan and the review's notes: the valid rows as staging gave them, every column (no mart
+    # computes on them: they are published as they are)
+    targets: pd.DataFrame
+    review_notes: pd.DataFrame
 
 
 def build_facts(valid: dict[str, pd.DataFrame], tz: str) -> Facts:
@@ -47,7 +51,8 @@ def build_facts(valid: dict[str, pd.DataFrame], tz: str) -> Facts:
         spend=pd.DataFrame({"day": days_of(spend["spend_date"]), "channel": spend["channel"],
                             "campaign": spend["campaign"], "amount": spend["amount"].astype("float64")}),
         projects=_projects(valid["projects"], deals),
-        milestones=pd.DataFrame({"project_id": milestones["project_id"],
+        milestones=pd.DataFrame({"milestone_id": milestones["milestone_id"], "project_id": milestones["project_id"],
+                                 "name": milestones["name"], "phase": milestones["phase"],
                                  "due_day": days_of(milestones["due_date"]),
                                  "completed_day": days_of(milestones["completed_date"])}),
         licenses=pd.DataFrame({"license_id": licenses["license_id"], "project_id": licenses["project_id"],
@@ -60,6 +65,8 @@ def build_facts(valid: dict[str, pd.DataFrame], tz: str) -> Facts:
         expenses=pd.DataFrame({"project_id": expenses["project_id"], "day": days_of(expenses["expense_date"]),
                                "amount": expenses["amount"].astype("float64")}),
         feedback=_feedback(valid["feedback"], valid["projects"], tz),
+        targets=valid["targets"],
+        review_notes=valid["review_notes"],
     )
 
 
@@ -123,7 +130,7 @@ def _feedback(feedback: pd.DataFrame, projects: pd.DataFrame, tz: str) -> pd.Dat
     return pd.DataFrame({
         "feedback_id": feedback["feedback_id"], "account_id": feedback["account_id"], "project_id": project,
         "respondent": feedback["respondent"], "score": feedback["score"].astype("float64"),
-        "day": days_of(feedback["submitted_at"], tz),
+        "comment": feedback["comment"], "day": days_of(feedback["submitted_at"], tz),
     })
 
 

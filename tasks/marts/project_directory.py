@@ -7,11 +7,10 @@ creation date go to the greater deal_id, so the choice never depends on row orde
 """
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from schemas.tables import PROJECT_DIRECTORY
-from tasks.marts.calendar import NEVER
+from tasks.marts.calendar import dates_of
 from tasks.marts.facts import Facts
 
 
@@ -22,14 +21,8 @@ def project_directory(facts: Facts) -> pd.DataFrame:
     out = pd.DataFrame({
         "project_id": projects["project_id"], "name": projects["name"], "account_id": projects["account_id"],
         "account_name": projects["account_id"].map(account_name), "deal_id": projects["deal_id"],
-        "status": projects["status"], "start_date": _date(projects["start_day"]),
-        "planned_end_date": _date(projects["planned_end_day"]), "actual_end_date": _date(projects["end_day"]),
+        "status": projects["status"], "start_date": dates_of(projects["start_day"]),
+        "planned_end_date": dates_of(projects["planned_end_day"]), "actual_end_date": dates_of(projects["end_day"]),
     })
     return out.sort_values("project_id", ignore_index=True)[PROJECT_DIRECTORY.names]
 
-
-def _date(day: pd.Series) -> np.ndarray:
-    """Day numbers back to dates; NEVER (no date) to None."""
-    day = day.to_numpy()
-    dates = pd.to_datetime(np.where(day < NEVER, day, 0), unit="D").date
-    return np.where(day < NEVER, dates, None)

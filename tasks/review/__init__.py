@@ -9,8 +9,6 @@ pipeline's last step); `opsmetrics report` makes it again, or in Chinese, from t
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -18,13 +16,16 @@ import sqlalchemy as sa
 from schemas.review import DIRECTIONS, review_metric
 from tasks.report import HEADLINES
 from tasks.review.data import ReviewData, ReviewError, latest_published, read_review_data
-from tasks.review.page import render
+from tasks.review.page import render, write_atomically
+from tasks.review.paths import project_page_path
+from tasks.review.project import write_project_page, write_project_pages
 from tasks.review.sections import SECTIONS, Context
 from tasks.review.text import Words, fmt_change, fmt_pct, fmt_value
 from tasks.warehouse.connect import Warehouse
 from tasks.warehouse.tables import TABLES
 
-__all__ = ["ReviewError", "build_pack", "headline_changes", "latest_published", "pack_path", "write_pack"]
+__all__ = ["ReviewError", "build_pack", "headline_changes", "latest_published", "pack_path", "project_page_path",
+           "write_pack", "write_project_page", "write_project_pages"]
 
 
 def pack_path(reports_dir: str | Path, as_of: dt.date, lang: str = "en") -> Path:
@@ -53,18 +54,7 @@ def write_pack(wh: Warehouse, as_of: dt.date, out: str | Path, *, lang: str = "e
     `min_responses`: settings.review.min_responses."""
     page, _ = build_pack(read_review_data(wh, as_of), lang=lang, currency=currency, source=wh.url,
                          min_responses=min_responses)
-    path = Path(out).absolute()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(page)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomically(Path(out), page)
 
 
 def headline_changes(wh: Warehouse, as_of: dt.date, currency: str = "USD") -> list[dict[str, str]]:

@@ -64,9 +64,10 @@ def tip(field: str, kind: str, title: str, fmt: str | None = None) -> dict:
 
 
 def xmr_chart(weekly: pd.DataFrame, *, title: str, unit: str, centre: float, lower: float, upper: float,
-              colour: str, words: dict[str, str]) -> dict:
+              colour: str, words: dict[str, str], plan: pd.DataFrame | None = None) -> dict:
     """A signal's weekly values (date, value) with its centre, limits (dashed) and midways (dotted),
-    as review_signals holds them; the latest point in `colour` (good, bad or neutral)."""
+    as review_signals holds them; the latest point in `colour` (good, bad or neutral); with `plan`
+    (date, value), the target of each week's month, dashed in the plan's colour."""
     scale = 100 if unit == "ratio" else 1
     data = weekly.assign(value=shown(weekly["value"], unit))
     x = {"field": "date", "type": "temporal", "title": None, "axis": {"format": "%m-%d", "labelAngle": 0, "tickCount": 6}}
@@ -94,20 +95,33 @@ def xmr_chart(weekly: pd.DataFrame, *, title: str, unit: str, centre: float, low
             {"data": {"values": records(data.tail(1))},
              "mark": {"type": "point", "filled": True, "size": 110, "color": colour, "opacity": 1},
              "encoding": {"x": x, "y": y, "tooltip": tooltip}},
+            *([{"data": {"values": records(plan.assign(value=shown(plan["value"], unit)))},
+                "mark": {"type": "line", "color": PLAN, "strokeDash": [5, 3], "interpolate": "step-after"},
+                "encoding": {"x": x, "y": y, "tooltip": [tip("date", "temporal", words["date"], "%Y-%m-%d"),
+                                                         tip("value", "quantitative", words["plan"],
+                                                             TOOLTIP_FORMAT[unit])]}}]
+              if plan is not None and plan["value"].notna().any() else []),
         ]})
 
 
 YEAR_BEFORE = "#b6bec7"  # the same week or month a year before: drawn lighter
+PLAN = "#bf8700"  # the target: dashed
 
 
 def six_twelve(frame: pd.DataFrame, panels: list[tuple[str, str, str, str, str]], *, periods: list[str],
                columns: int = 3, words: dict[str, str]) -> dict:
     """The weekly business review's 6-12 charts, one panel per metric: its weeks beside its months.
-    `frame` has metric, part (weeks or months), period (this year, a year before: `periods`), x
-    (where the point is drawn: this year's date), date (the value's own date) and value (shown
-    units); `panels` lists (metric, title, unit, weeks title, months title) in order."""
+    `frame` has metric, part (weeks or months), period (this year, a year before and, with a plan,
+    the plan: `periods`), x (where the point is drawn: this year's date), date (the value's own
+    date) and value (shown units); `panels` lists (metric, title, unit, weeks title, months title)
+    in order. The plan is dashed."""
     colour = {"field": "period", "type": "nominal", "title": None, "sort": periods,
-              "scale": {"domain": periods, "range": [LINE, YEAR_BEFORE]}, "legend": {"orient": "top"}}
+              "scale": {"domain": periods, "range": [LINE, YEAR_BEFORE, PLAN][:len(periods)]},
+              "legend": {"orient": "top"}}
+    # the same field, title and legend as the colour: Vega-Lite merges them into one legend, the plan
+    # drawn dashed in it (a legend of its own would conflict)
+    dash = {"field": "period", "type": "nominal", "title": None, "sort": periods, "legend": {"orient": "top"},
+            "scale": {"domain": periods, "range": [[1, 0], [1, 0], [5, 3]][:len(periods)]}}
     out = []
     for metric, title, unit, weeks_title, months_title in panels:
         halves = []
@@ -129,7 +143,8 @@ def six_twelve(frame: pd.DataFrame, panels: list[tuple[str, str, str, str, str]]
             halves.append({"title": {"text": part_title, "fontSize": 10, "fontWeight": "normal"},
                            "width": 110 if part == "weeks" else 150, "height": 70,
                            "data": {"values": records(data[["period", "x", "date", "value"]])},
-                           "layer": [{"mark": {"type": "line", "strokeWidth": 1.5}, "encoding": encoding},
+                           "layer": [{"mark": {"type": "line", "strokeWidth": 1.5},
+                                      "encoding": {**encoding, "strokeDash": dash}},
                                      {"mark": {"type": "point", "filled": True, "size": 18}, "encoding": encoding}]})
         if halves:
             out.append({"title": {"text": title, "fontSize": 11}, "hconcat": halves, "spacing": 6})

@@ -4,12 +4,13 @@ the same a year before). Dates come back as pandas timestamps (SQLite gives text
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 import sqlalchemy as sa
 
 from schemas.sources import ENTITIES
+from tasks.review.plan import Notes
 from tasks.warehouse.connect import Warehouse
 from tasks.warehouse.tables import TABLES
 
@@ -43,6 +44,12 @@ class ReviewData:
     quarantine: pd.DataFrame  # run_id, entity, rule, record_id: what the quarantine holds now
     restatements: pd.DataFrame  # restatements of dates up to D recorded on D − 6 or later
     directory: pd.DataFrame  # project_directory: names and dates of the projects
+    targets: pd.DataFrame = field(default_factory=pd.DataFrame)  # the plan: metric, month, target, owner
+    notes: pd.DataFrame = field(default_factory=pd.DataFrame)  # review_notes, every row
+    # campaign_daily of each decided campaign on its decision's date (the figures it was decided on)
+    decided: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # campaign_spend_daily of the decided campaigns, dated after the first decision on them
+    spend_since: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def week_ago(self) -> dt.date:
@@ -113,9 +120,39 @@ def read_review_data(wh: Warehouse, as_of: dt.date) -> ReviewData:
         since = dt.datetime.combine(as_of - dt.timedelta(days=RESTATED_SINCE_DAYS), dt.time(), tzinfo=dt.UTC)
         restatements = _if_present(conn, wh, sa.select(r).where(r.c.as_of_date <= as_of, r.c.restated_at >= since)
                                    .order_by(r.c.metric, r.c.as_of_date), "as_of_date")
+        targets, notes = (_whole(conn, wh, name, *dates) for name, dates in (
+            ("targets", ("month",)), ("review_notes", ("noted_on", "follow_up_by", "closed_on"))))
+        decided, spend_since = _decided_campaigns(conn, wh, notes, as_of)
     return ReviewData(as_of, portfolio.sort_values("as_of_date", ignore_index=True), changes, signals,
                       signal_history, funnel, campaigns, projects, projects_week_ago, effort, latest_run, week_ago_run,
-                      quarantine, restatements, directory)
+                      quarantine, restatements, directory, targets, notes, decided, spend_since)
+
+
+def _whole(conn: sa.Connection, wh: Warehouse, name: str, *dates: str) -> pd.DataFrame:
+    """A table not by as-of date, whole; empty where the warehouse (or this version) has none."""
+    table = TABLES.get(name)
+    return pd.DataFrame() if table is None else _if_present(conn, wh, sa.select(table), *dates)
+
+
+def _decided_campaigns(conn: sa.Connection, wh: Warehouse, notes: pd.DataFrame,
+                       as_of: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """For the campaigns a note decided on (subject `channel/campaign`, a decision, noted by D): their
+    campaign_daily rows on the decision dates, and their daily spend after the first decision."""
+    decisions = Notes.of(notes).campaign_decisions(as_of)
+    if decisions.empty:
+        return pd.DataFrame(), pd.DataFrame()
+    c, s = TABLES["campaign_daily"], TABLES.get("campaign_spend_daily")
+    pairs = sa.tuple_(c.c.channel, c.c.campaign).in_(list(zip(decisions["channel"], decisions["campaign"],
+                                                              strict=True)))
+    at = _if_present(conn, wh, sa.select(c).where(c.c.as_of_date.in_(
+        sorted({d.date() for d in decisions["noted_on"]})), pairs), "as_of_date")
+    if s is None:
+        return at, pd.DataFrame()
+    since = _if_present(conn, wh, sa.select(s).where(
+        s.c.spend_date > decisions["noted_on"].min().date(), s.c.spend_date <= as_of,
+        sa.tuple_(s.c.channel, s.c.campaign).in_(list(zip(decisions["channel"], decisions["campaign"], strict=True)))),
+        "spend_date")
+    return at, since
 
 
 def _run_covering(conn: sa.Connection, day: dt.date, before: dict | None = None) -> dict | None:

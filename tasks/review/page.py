@@ -9,6 +9,7 @@ import html
 import json
 import logging
 import os
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -46,8 +47,10 @@ th, td { border-bottom: 1px solid var(--line); padding: 4px 10px; text-align: le
 th { background: var(--soft); font-weight: 600; }
 table.campaigns { font-size: 12px; } table.campaigns th { white-space: normal; }
 table.campaigns td:first-child { white-space: nowrap; }
+table.decisions td:nth-child(3), table.notes td:first-child, table.notes td:last-child { white-space: nowrap; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 table.headline td:first-child, table.signals td:first-child { border-left: 4px solid transparent; }
+table.headline { font-size: 12px; } table.headline td { white-space: nowrap; } table.headline th { white-space: normal; }
 table.headline tr.good td:first-child, table.signals tr.good td:first-child { border-left-color: var(--good); }
 table.headline tr.bad td:first-child, table.signals tr.bad td:first-child { border-left-color: var(--bad); }
 table.headline tr.neutral td:first-child { border-left-color: var(--line); }
@@ -57,6 +60,9 @@ span.neutral { color: var(--neutral); }
 .badge { padding: 1px 6px; border-radius: 10px; font-size: 12px; white-space: nowrap; }
 .badge.good { background: #dafbe1; color: var(--good); } .badge.bad { background: #ffebe9; color: var(--bad); }
 .badge.neutral { background: var(--soft); color: var(--neutral); }
+.awaiting { color: #9a6700; font-style: italic; white-space: nowrap; }
+div.note { font-size: 12px; margin-bottom: 2px; } .decision { font-size: 11px; padding: 0 5px; border-radius: 8px;
+  background: #ddf4ff; color: #0969da; }
 .amber-text { color: #9a6700; font-weight: 600; }
 .badge.amber { background: #fff8c5; color: #9a6700; }
 .restated-mark { color: #9a6700; font-weight: 700; }
@@ -165,3 +171,19 @@ def render(*, title: str, subtitle: str, sections: Sequence, chart_specs: dict[s
 </body>
 </html>
 """
+
+
+def write_atomically(path: Path, text: str) -> Path:
+    """Write `text` whole or not at all (a reader never opens half a page); the absolute path."""
+    path = path.absolute()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

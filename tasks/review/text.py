@@ -98,6 +98,22 @@ TEXT: dict[str, dict[str, str]] = {
     "this_year": {"en": "This year", "zh": "今年"},
     "year_before": {"en": "A year before", "zh": "一年前"},
     "signal": {"en": "Signal", "zh": "信号"},
+    "plan": {"en": "Plan", "zh": "目标"},
+    "vs_plan": {"en": "vs plan", "zh": "与目标相比"},
+    "owner": {"en": "Owner", "zh": "负责人"},
+    "no_plan": {"en": "no plan", "zh": "无目标"},
+    "no_owner": {"en": "no owner", "zh": "无负责人"},
+    "notes_this_week": {"en": "Notes this week", "zh": "本周记录"},
+    "awaiting": {"en": "awaiting {owner}", "zh": "等待 {owner} 说明"},
+    "awaiting_no_owner": {"en": "awaiting: no owner", "zh": "等待说明：无负责人"},
+    "decision_keep": {"en": "keep", "zh": "保留"},
+    "decision_drop": {"en": "drop", "zh": "放弃"},
+    "decision_watch": {"en": "watch", "zh": "观察"},
+    "decision_fix": {"en": "fix", "zh": "整改"},
+    "no_plan_at_all": {"en": "No plan: the warehouse has no targets (the optional source targets: metric, month, "
+                             "target, owner), so no figure is compared with one.",
+                       "zh": "无目标：数仓中没有目标数据（可选数据源 targets：指标、月份、目标值、负责人），"
+                             "因此不与目标比较。"},
     "date": {"en": "Date", "zh": "日期"},
     "week": {"en": "Week", "zh": "周"},
     # funnel
@@ -189,6 +205,42 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "“unknown”按渠道汇总未注明活动的线索与投入：不参与最好、最差的评比。此处占比大，说明源系统没有填写活动字段。"},
     "no_campaigns": {"en": "No campaign has a lead created or spend dated in the 180 days to {date}.",
                      "zh": "截至 {date} 的 180 天内没有任何活动有新线索或投入。"},
+    # decisions and follow-ups
+    "decisions": {"en": "Decisions and follow-ups", "zh": "决定与跟进"},
+    "decisions_note": {"en": "What the review noted and decided (review_notes), read as of {date}: this week's notes, "
+                             "every follow-up not closed and due within a week (overdue first), and every decision on a "
+                             "campaign with its figures when it was decided and now.",
+                       "zh": "复盘会记录与决定（review_notes），截至 {date}：本周记录、一周内到期且未关闭的全部跟进事项"
+                             "（逾期的在前），以及每个针对运营活动的决定及其决定时与现在的数字。"},
+    "no_notes": {"en": "No notes: the warehouse has no review notes (the optional source review_notes: who noted what, "
+                       "decided what, and when they report back).",
+                 "zh": "无记录：数仓中没有复盘记录（可选数据源 review_notes：谁记录了什么、决定了什么、何时反馈）。"},
+    "notes_of_week": {"en": "Notes of the review week ({first} … {last})", "zh": "本周复盘记录（{first} … {last}）"},
+    "no_notes_this_week": {"en": "No note dated this week.", "zh": "本周没有记录。"},
+    "open_follow_ups": {"en": "Open follow-ups due by a week after {date}, overdue first",
+                        "zh": "截至 {date} 后一周内到期的未关闭跟进事项，逾期的在前"},
+    "no_open_follow_ups": {"en": "No follow-up is open and due within the week.", "zh": "一周内没有到期的未关闭跟进事项。"},
+    "overdue_by": {"en": "overdue by {n} days", "zh": "逾期 {n} 天"},
+    "noted_on": {"en": "Noted on", "zh": "记录日期"},
+    "about": {"en": "About", "zh": "对象"},
+    "decision": {"en": "Decision", "zh": "决定"},
+    "note": {"en": "Note", "zh": "记录"},
+    "follow_up_by": {"en": "Follow up by", "zh": "跟进期限"},
+    "campaign_decisions": {"en": "Decisions on campaigns", "zh": "运营活动的决定"},
+    "campaign_decisions_note": {
+        "en": "Each campaign's cost per opportunity (90 d), matured cost per win and spend (90 d) on the day it was "
+              "decided and now. A campaign decided “drop” that spent after the decision is flagged.",
+        "zh": "各活动在决定当日与现在的单个商机成本（90天）、成熟批次单笔赢单成本与投入（90天）。"
+              "决定“放弃”后仍有投入的活动会被标出。"},
+    "no_campaign_decisions": {"en": "No decision on a campaign yet.", "zh": "尚无针对运营活动的决定。"},
+    "decided_on": {"en": "Decided on", "zh": "决定日期"},
+    "cpo_then_now": {"en": "Cost per opportunity: then → now", "zh": "单个商机成本：当时 → 现在"},
+    "cpw_then_now": {"en": "Cost per win (matured): then → now", "zh": "单笔赢单成本（成熟批次）：当时 → 现在"},
+    "spend_then_now": {"en": "Spend (90 d): then → now", "zh": "投入（90天）：当时 → 现在"},
+    "since_decision": {"en": "Since the decision", "zh": "决定之后"},
+    "still_spending": {"en": "still spending: {amount} since {date}", "zh": "仍在投入：自 {date} 起 {amount}"},
+    "moved_since": {"en": "since kept: cost per opportunity {opp}, per win {win}",
+                    "zh": "保留以来：单个商机成本 {opp}，单笔赢单成本 {win}"},
     # customer voice
     "voice": {"en": "Customer voice", "zh": "客户之声"},
     "voice_note": {"en": "Customers' answers to “would you recommend us?” (0–10): NPS = 100 × (promoters, 9–10 − "
@@ -294,6 +346,209 @@ TEXT: dict[str, dict[str, str]] = {
     "first_run": {"en": "First published by", "zh": "首次发布的运行"},
     "restating_run": {"en": "Changed by", "zh": "修改的运行"},
     "restated_at": {"en": "Changed at (UTC)", "zh": "修改时间（UTC）"},
+    # project page (tasks/review/project/): a page per project, 专项盘点
+    "proj_title": {"en": "{name} ({project}) as of {date}", "zh": "{name}（{project}）专项盘点，截至 {date}"},
+    "proj_title_id": {"en": "Project {project} as of {date}", "zh": "项目 {project} 专项盘点，截至 {date}"},
+    "proj_subtitle": {"en": "A project's page: figures as of {date}, in {currency}. Read from {warehouse} at {generated} "
+                            "(UTC).",
+                      "zh": "项目专项页：数据截至 {date}，金额单位 {currency}。读取自 {warehouse}，"
+                            "生成于 {generated}（UTC）。"},
+    "proj_back": {"en": "← The weekly review as of {date}", "zh": "← 返回周度经营回顾（截至 {date}）"},
+    "proj_summary": {"en": "At a glance", "zh": "概况"},
+    "proj_because": {"en": "{colour} at {date} because: {reasons}.", "zh": "{date} 为{colour}，原因：{reasons}。"},
+    "proj_also": {"en": "Also {colour}: {reasons}.", "zh": "另有{colour}条件：{reasons}。"},
+    "proj_green": {"en": "Green at {date}: within budget and a burn of at most 90%, no milestone overdue, not past the "
+                         "planned end.",
+                   "zh": "{date} 为绿：未超预算且预算消耗不超过 90%，没有逾期里程碑，未超过计划结束日。"},
+    "proj_no_reason": {"en": "{colour} at {date} in the warehouse, though no condition of the health rule holds on the "
+                             "figures below: the rule or the figures changed since it was published.",
+                       "zh": "数仓中 {date} 为{colour}，但下列数字都不满足健康度规则的条件：规则或数字在发布后有变。"},
+    "proj_no_health": {"en": "No health: only active projects have one (state at the date: {state}).",
+                       "zh": "无健康度：只有进行中的项目才有（当日状态：{state}）。"},
+    "proj_over_budget": {"en": "over budget: cost to date {cost} is {over} above the budget {budget} (cost variance "
+                               "above 0)",
+                         "zh": "超预算：至今成本 {cost}，比预算 {budget} 高出 {over}（成本偏差大于 0）"},
+    "proj_burn_high": {"en": "budget burn {burn}, above 90% (cost to date {cost} of {budget})",
+                       "zh": "预算消耗 {burn}，高于 90%（至今成本 {cost}，预算 {budget}）"},
+    "proj_overdue_many": {"en": "{n} milestones overdue (2 or more)", "zh": "{n} 个里程碑逾期（2 个及以上）"},
+    "proj_overdue_one": {"en": "1 milestone overdue", "zh": "1 个里程碑逾期"},
+    "proj_slip_long": {"en": "{n} days past the planned end {end} (more than 14)",
+                       "zh": "超过计划结束日 {end} {n} 天（多于 14 天）"},
+    "proj_slip_short": {"en": "{n} days past the planned end {end} (1 to 14)",
+                        "zh": "超过计划结束日 {end} {n} 天（1 至 14 天）"},
+    "proj_since": {"en": "{colour} since {date} ({n} published dates in a row); {before}",
+                   "zh": "自 {date} 起为{colour}（连续 {n} 个发布日期）；{before}"},
+    "proj_since_before": {"en": "{colour} before that.", "zh": "此前为{colour}。"},
+    "proj_since_first": {"en": "so since its first published date.", "zh": "即自首个发布日期起。"},
+    "proj_no_colour": {"en": "not active before that.", "zh": "此前不在进行中。"},
+    "proj_pace_faster": {"en": "Budget burn {burn} against {elapsed} of the schedule passed: spending {gap} points faster "
+                               "than the schedule.",
+                         "zh": "预算消耗 {burn}，进度已过 {elapsed}：花钱比进度快 {gap} 个百分点。"},
+    "proj_pace_slower": {"en": "Budget burn {burn} against {elapsed} of the schedule passed: spending {gap} points slower "
+                               "than the schedule.",
+                         "zh": "预算消耗 {burn}，进度已过 {elapsed}：花钱比进度慢 {gap} 个百分点。"},
+    "proj_pace_even": {"en": "Budget burn {burn} against {elapsed} of the schedule passed: spending as the schedule "
+                             "passes.",
+                       "zh": "预算消耗 {burn}，进度已过 {elapsed}：花钱与进度同步。"},
+    "proj_attention": {"en": "To act on", "zh": "需要跟进"},
+    "proj_att_overdue": {"en": "{n} milestones overdue, the longest “{name}”, by {days} days.",
+                         "zh": "{n} 个里程碑逾期，最久的是“{name}”，逾期 {days} 天。"},
+    "proj_att_next": {"en": "Next milestone: “{name}”, due {date}.", "zh": "下一个里程碑：“{name}”，{date} 到期。"},
+    "proj_att_follow_ups": {"en": "{open} follow-ups open, {overdue} of them overdue (Notes and decisions).",
+                            "zh": "{open} 个跟进事项未关闭，其中 {overdue} 个逾期（见“记录与决定”）。"},
+    "proj_att_said": {"en": "The customer's latest word, {date}, {score} ({kind}): “{comment}”",
+                      "zh": "客户最近一次反馈，{date}，{score} 分（{kind}）：“{comment}”"},
+    "proj_state": {"en": "State at the date", "zh": "当日状态"},
+    "proj_state_active": {"en": "active", "zh": "进行中"},
+    "proj_state_delivered": {"en": "delivered", "zh": "已交付"},
+    "proj_state_cancelled": {"en": "cancelled", "zh": "已取消"},
+    "proj_state_none": {"en": "not active", "zh": "非进行中"},
+    "proj_status_planned": {"en": "planned", "zh": "计划中"},
+    "proj_status_active": {"en": "active", "zh": "进行中"},
+    "proj_status_on_hold": {"en": "on hold (paused: counted as active)", "zh": "暂停（计为进行中）"},
+    "proj_status_delivered": {"en": "delivered", "zh": "已交付"},
+    "proj_status_cancelled": {"en": "cancelled", "zh": "已取消"},
+    "proj_start": {"en": "Start", "zh": "开始日期"},
+    "proj_planned_end": {"en": "Planned end", "zh": "计划结束日期"},
+    "proj_actual_end": {"en": "Actual end", "zh": "实际结束日期"},
+    "proj_end": {"en": "End", "zh": "结束日期"},
+    "proj_deal": {"en": "Deal", "zh": "商机"},
+    "proj_status_now": {"en": "Status in the source (latest run)", "zh": "源系统中的状态（最近一次运行）"},
+    "proj_segment": {"en": "Region / industry", "zh": "区域 / 行业"},
+    "proj_rules": {"en": "The health rule, measure by measure", "zh": "健康度规则，逐项对照"},
+    "proj_rules_note": {"en": "Red if any red condition holds, else amber if any amber one does, else green (METRICS.md, "
+                              "project_daily health).",
+                        "zh": "任一红色条件成立即为红，否则任一黄色条件成立即为黄，否则为绿"
+                              "（METRICS.md，project_daily 的 health）。"},
+    "proj_measure": {"en": "Measure", "zh": "衡量项"},
+    "proj_at_d": {"en": "At {date}", "zh": "{date} 时"},
+    "proj_amber_when": {"en": "Amber when", "zh": "黄色条件"},
+    "proj_red_when": {"en": "Red when", "zh": "红色条件"},
+    "proj_reaches": {"en": "Gives", "zh": "结果"},
+    "proj_budget_schedule": {"en": "Budget and schedule", "zh": "预算与进度"},
+    "proj_budget": {"en": "Budget", "zh": "预算"},
+    "proj_cost_to_date": {"en": "Cost to date", "zh": "至今成本"},
+    "proj_cost_split": {"en": "{total} (labour {labour}, expenses {expenses})",
+                        "zh": "{total}（人工 {labour}，费用 {expenses}）"},
+    "proj_amber_burn": {"en": "90%: above it a burn is amber", "zh": "90%：高于此线为黄"},
+    "proj_burn_chart": {"en": "Budget burn against schedule elapsed at every published date, under the health of each "
+                              "date (a burn above the elapsed line spends faster than the schedule passes)",
+                        "zh": "各发布日期的预算消耗与进度已过比例，上方色条为当日健康度"
+                              "（消耗线高于进度线，说明花钱快于进度）"},
+    "proj_no_burn": {"en": "No budget burn nor schedule to draw: the project has no budget and no start or planned end "
+                           "date.",
+                     "zh": "无可绘制的预算消耗与进度：该项目没有预算，也没有开始或计划结束日期。"},
+    "proj_no_budget": {"en": "No budget: the burn cannot be drawn, only the schedule.",
+                       "zh": "没有预算：只能绘制进度，无法绘制预算消耗。"},
+    "proj_milestones": {"en": "Milestones", "zh": "里程碑"},
+    "proj_milestones_note": {"en": "{n} milestones at {date}: {overdue} overdue, {open} open, {done} completed. Overdue = "
+                                   "due before the date and not completed by it.",
+                             "zh": "截至 {date} 共 {n} 个里程碑：逾期 {overdue} 个，未完成 {open} 个，已完成 {done} 个。"
+                                   "逾期 = 到期日早于当日且当日仍未完成。"},
+    "proj_milestones_differ": {"en": "project_daily published {n} overdue at {date}: the milestones changed in the source "
+                                     "since (this list is as the latest run read them).",
+                               "zh": "project_daily 发布的 {date} 逾期数为 {n}：此后源系统中的里程碑有变"
+                                     "（本表为最近一次运行读取的结果）。"},
+    "proj_no_milestones": {"en": "No milestone: the source lists none for this project.",
+                           "zh": "无里程碑：源系统中该项目没有里程碑。"},
+    "proj_milestone": {"en": "Milestone", "zh": "里程碑"},
+    "proj_due": {"en": "Due", "zh": "到期日"},
+    "proj_completed": {"en": "Completed", "zh": "完成日期"},
+    "proj_overdue_by": {"en": "overdue by {n} days", "zh": "逾期 {n} 天"},
+    "proj_due_in": {"en": "due in {n} days", "zh": "{n} 天后到期"},
+    "proj_done": {"en": "completed on time", "zh": "按时完成"},
+    "proj_done_late": {"en": "completed {n} days late", "zh": "延迟 {n} 天完成"},
+    "proj_effort_note": {"en": "{hours} hours and {cost} of labour in {weeks} weeks with time entries, the weeks "
+                               "starting {first} … {last} (a week's bar runs Monday to Sunday).",
+                         "zh": "{first} 至 {last} 开始的各周中，有工时记录的 {weeks} 周共 {hours} 小时、人工成本 {cost}"
+                               "（每根柱为周一至周日）。"},
+    "proj_no_effort": {"en": "No time entry of this project in the weeks starting by {date}.",
+                       "zh": "截至 {date} 开始的各周内，该项目没有工时记录。"},
+    "proj_hours_chart": {"en": "Hours per week, by role", "zh": "每周工时，按角色"},
+    "proj_cost_chart": {"en": "Labour cost per week, by phase", "zh": "每周人工成本，按阶段"},
+    "proj_heat_hours": {"en": "Hours by role and phase, the whole project", "zh": "按角色与阶段的工时（项目全程）"},
+    "proj_heat_cost": {"en": "Labour cost by role and phase, the whole project", "zh": "按角色与阶段的人工成本（项目全程）"},
+    "proj_products": {"en": "Products and usage", "zh": "产品与使用"},
+    "proj_favourite": {"en": "Favourite product: {product}, the one with the most active users at {date}; the top "
+                             "product on {n} of the {of} published dates that have one.",
+                       "zh": "最受欢迎的产品：{product}，{date} 活跃用户最多；在有活跃用户的 {of} 个发布日期中，"
+                             "有 {n} 个日期排名第一。"},
+    "proj_favourite_others": {"en": "Also top: {others}.", "zh": "其他排名第一的产品：{others}。"},
+    "proj_top_other": {"en": "{product} on {n}", "zh": "{product}（{n} 个日期）"},
+    "proj_no_top_now": {"en": "No product has an active user at {date}; the most often top before: {product}, on {n} of "
+                              "{of} published dates.",
+                        "zh": "{date} 没有任何产品有活跃用户；此前最常排名第一的是 {product}（{of} 个日期中的 {n} 个）。"},
+    "proj_no_top": {"en": "No product of this project has had an active user at any published date.",
+                    "zh": "在所有发布日期中，该项目的产品都没有活跃用户。"},
+    "proj_products_live": {"en": "Products live", "zh": "在用产品数"},
+    "proj_seats_live": {"en": "Seats live", "zh": "在用席位"},
+    "proj_active_users": {"en": "Active users", "zh": "活跃用户"},
+    "proj_utilisation": {"en": "Seat utilisation", "zh": "席位利用率"},
+    "proj_users": {"en": "Users and seats", "zh": "用户与席位"},
+    "proj_licences": {"en": "Licences", "zh": "许可"},
+    "proj_licence": {"en": "Licence", "zh": "许可编号"},
+    "proj_product": {"en": "Product", "zh": "产品"},
+    "proj_seats": {"en": "Seats", "zh": "席位"},
+    "proj_licence_live": {"en": "live", "zh": "生效中"},
+    "proj_licence_ended": {"en": "ended", "zh": "已到期"},
+    "proj_licence_later": {"en": "not started", "zh": "未开始"},
+    "proj_latest_usage": {"en": "Active users (latest usage)", "zh": "活跃用户（最近一次使用记录）"},
+    "proj_usage_after": {"en": "after the date", "zh": "晚于当日"},
+    "proj_no_licences": {"en": "No licence: the source lists none for this project.",
+                         "zh": "无许可：源系统中该项目没有许可。"},
+    "proj_usage_chart": {"en": "Active users and live seats at every published date; below, the seat utilisation",
+                         "zh": "各发布日期的活跃用户与在用席位；下方为席位利用率"},
+    "proj_no_usage": {"en": "No seat live and no active user at any published date: no usage to draw.",
+                      "zh": "所有发布日期都没有在用席位和活跃用户，无使用情况可绘。"},
+    "proj_deal_title": {"en": "Deal and sales cycle", "zh": "商机与销售周期"},
+    "proj_deal_won": {"en": "Deal {deal}, won: its sales cycle (created → won) was {days} days.",
+                      "zh": "商机 {deal} 已赢单：销售周期（创建 → 赢单）为 {days} 天。"},
+    "proj_deal_open": {"en": "Deal {deal} is not won by {date} (or not a valid deal): no contract value and no sales "
+                             "cycle yet.",
+                       "zh": "商机 {deal} 截至 {date} 尚未赢单（或不是有效商机）：还没有合同金额和销售周期。"},
+    "proj_no_deal": {"en": "No deal: the project names none.", "zh": "无商机：该项目没有关联商机。"},
+    "proj_sales_cycle": {"en": "Sales cycle (days)", "zh": "销售周期（天）"},
+    "proj_contract_value": {"en": "Contract value", "zh": "合同金额"},
+    "proj_margin": {"en": "Margin to date", "zh": "至今毛利"},
+    "proj_margin_pct": {"en": "Margin to date %", "zh": "至今毛利率"},
+    "proj_voice": {"en": "What the customer said", "zh": "客户怎么说"},
+    "proj_nps": {"en": "NPS (180 d) at {date}: {nps} over {n} customer responses.",
+                 "zh": "截至 {date} 的 NPS（180天）：{nps}，共 {n} 条客户回复。"},
+    "proj_no_nps": {"en": "No customer response in the 180 days to {date}: no NPS.",
+                    "zh": "截至 {date} 的 180 天内没有客户回复，无 NPS。"},
+    "proj_voice_note": {"en": "Every response about this project submitted by the date, newest first, comments in full: "
+                              "the words matter more than the score. The NPS counts the customer's responses only; "
+                              "partners and the team are listed too. Score: 9–10 promoter, 7–8 passive, 0–6 detractor.",
+                        "zh": "截至当日关于该项目的全部回复，最新的在前，评论全文照录：文字比分数更重要。"
+                              "NPS 只计客户的回复；合作伙伴与团队的回复也一并列出。"
+                              "评分：9–10 推荐者，7–8 中立者，0–6 贬损者。"},
+    "proj_responses": {"en": "Responses", "zh": "回复"},
+    "proj_responses_note": {"en": "{n} responses: {promoters} promoters, {passives} passives, {detractors} detractors.",
+                            "zh": "共 {n} 条回复：推荐者 {promoters}，中立者 {passives}，贬损者 {detractors}。"},
+    "proj_no_responses": {"en": "No response about this project submitted by {date}.",
+                          "zh": "截至 {date} 没有关于该项目的回复。"},
+    "proj_respondent": {"en": "Respondent", "zh": "回复人"},
+    "proj_respondent_customer": {"en": "Customer", "zh": "客户"},
+    "proj_respondent_partner": {"en": "Partner", "zh": "合作伙伴"},
+    "proj_score": {"en": "Score", "zh": "评分"},
+    "proj_comment": {"en": "Comment", "zh": "评论"},
+    "proj_promoter": {"en": "promoter", "zh": "推荐者"},
+    "proj_passive": {"en": "passive", "zh": "中立者"},
+    "proj_detractor": {"en": "detractor", "zh": "贬损者"},
+    "proj_scores_chart": {"en": "Every response's score by its date", "zh": "各回复的评分（按日期）"},
+    "proj_notes": {"en": "Notes and decisions", "zh": "记录与决定"},
+    "proj_notes_note": {"en": "What the review noted and decided about this project (review_notes whose subject is "
+                              "{project}), noted by the date: open follow-ups first (overdue first), then the rest, "
+                              "newest first.",
+                        "zh": "复盘会关于该项目的记录与决定（subject 为 {project} 的 review_notes），截至当日："
+                              "未关闭的跟进事项在前（逾期的最前），其余按日期从新到旧。"},
+    "proj_no_notes": {"en": "No review note about this project by {date}.", "zh": "截至 {date} 没有关于该项目的复盘记录。"},
+    "proj_follow_up": {"en": "Follow-up", "zh": "跟进状态"},
+    "proj_open_due": {"en": "open, due {date}", "zh": "未关闭，{date} 到期"},
+    "proj_closed_on": {"en": "closed on {date}", "zh": "{date} 已关闭"},
+    "proj_table_absent": {"en": "{what}: no data, the warehouse has no table {table} (a version before the project pages; "
+                                "the next run creates and fills it).",
+                          "zh": "{what}：无数据，数仓中没有 {table} 表（项目专项页之前的版本；下一次运行会创建并填充）。"},
 }
 
 
@@ -367,6 +622,11 @@ def fmt_change(v: object, unit: str, currency: str, lang: str) -> str:
 def fmt_times(v: object) -> str:
     """A multiple (a return on spend, a cost against another): 1.85×."""
     return "–" if missing(v) or math.isinf(float(v)) else f"{float(v):,.2f}×"  # type: ignore[arg-type]
+
+
+def fmt_share(v: object) -> str:
+    """A share of something (a value against its target): 97%."""
+    return "–" if missing(v) or math.isinf(float(v)) else f"{100 * float(v):,.0f}%"  # type: ignore[arg-type]
 
 
 def fmt_pct(v: object) -> str:

@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from schemas.columns import Entity, Kind
-from schemas.rules import UNPARSED
+from schemas.rules import DAY_OF_MONTH, UNPARSED
 
 ROW = "__row__"  # the row's position in its source (0 = first data row), carried to the quarantine
 
@@ -110,7 +110,8 @@ _PARSERS = {
 
 
 def parse_entity(raw: pd.DataFrame, entity: Entity) -> pd.DataFrame:
-    """Typed frame of one entity: `__row__`, every canonical column, and `<col>__unparsed` helpers.
+    """Typed frame of one entity: `__row__`, every canonical column, and `<col>__unparsed` helpers
+    (and `<col>__day` beside a date that must be a month's first).
 
     `raw` holds the source's text; a canonical column absent from it is missing on every row. Text
     stays in Arrow (`str`, Arrow-backed); parsed columns are numpy-typed, as the marts compute on them.
@@ -131,6 +132,8 @@ def parse_entity(raw: pd.DataFrame, entity: Entity) -> pd.DataFrame:
             out[col.name] = typed
             unparsed = pc.if_else(pa.array(typed.isna().to_numpy()), text, pa.scalar(None, text.type))
             out[UNPARSED.format(col.name)] = _str(unparsed)
+            if col.first_of_month:  # its day, for the `range:` rule (missing where the date is)
+                out[DAY_OF_MONTH.format(col.name)] = typed.dt.day
         if col.default is not None:
             out[col.name] = out[col.name].fillna(col.default)
     return pd.DataFrame(out)

@@ -33,7 +33,8 @@ from tasks.review.sections import SECTIONS, Context
 from tasks.review.sections.common import tone
 from tasks.review.text import TEXT, Words
 
-SECTION_IDS = ["what-changed", "headline", "funnel", "campaigns", "voice", "delivery", "effort", "quality", "restated"]
+SECTION_IDS = ["what-changed", "headline", "decisions", "funnel", "campaigns", "voice", "delivery", "effort", "quality",
+               "restated"]
 VEGA_LITE = json.loads((Path(altair.__file__).parent / "vegalite" / "v6" / "schema" / "vega-lite-schema.json")
                        .read_text(encoding="utf-8"))
 
@@ -94,7 +95,8 @@ def test_every_successful_run_writes_the_pack_of_its_last_date(sample):
 def test_the_sections_come_in_order_with_at_least_six_charts(packs):
     page = Page(packs["en"])
     assert page.sections == SECTION_IDS
-    assert page.titles == ["What changed", "Headline figures", "Funnel and channels", "Campaigns: keep or drop",
+    assert page.titles == ["What changed", "Headline figures", "Decisions and follow-ups", "Funnel and channels",
+                           "Campaigns: keep or drop",
                            "Customer voice", "Delivery", "Effort", "Data quality", "Restated figures"]
     assert len(page.charts) >= 6
     assert {*(f"chart-six-twelve-{area}" for area in AREAS), "chart-funnel", "chart-spend", "chart-cost",
@@ -107,7 +109,11 @@ def test_the_page_is_self_contained(packs):
     for text in packs.values():
         page = Page(text)
         # nothing to load: no src or stylesheet, links only within the page, the libraries inline
-        assert all(u.startswith(("#", "data:")) for u in page.urls), page.urls
+        # links within the page, or to the project pages beside it (tasks/review/paths.py): followed on a
+        # click, never loaded
+        assert all(u.startswith(("#", "data:"))
+                   or re.fullmatch(r"projects/[\w.%-]+-\d{4}-\d{2}-\d{2}(\.zh)?\.html", u)
+                   for u in page.urls), page.urls
         assert all("src" not in s for s in page.scripts)
         assert "window.vegaEmbed=" in text and "Content-Security-Policy" in text and "default-src 'none'" in text
         # no URL the page could fetch outside the bundled libraries' own strings
@@ -175,14 +181,16 @@ def test_a_move_is_read_by_the_metrics_direction(direction, change, expected):
 
 def test_chinese_has_every_heading_label_and_legend_in_chinese(packs):
     text, page = packs["zh"], Page(packs["zh"])
-    assert page.titles == [TEXT[k]["zh"] for k in ("what_changed", "headline", "funnel", "campaigns", "voice",
-                                                    "delivery", "effort", "quality", "restated")]
+    assert page.titles == [TEXT[k]["zh"] for k in ("what_changed", "headline", "decisions", "funnel", "campaigns",
+                                                    "voice", "delivery", "effort", "quality", "restated")]
     assert '<html lang="zh-CN">' in text
     for m in METRICS.values():
         assert m.zh in text
     english = ("What changed", "Headline figures", "higher is better", "Budget burn", "Quarantined", "Leads",
                "Implementation", "Engineer", "Website", "A week before", "Rows quarantined")
-    body = text[:text.index("<script>")] + json.dumps(chart_specs(text), ensure_ascii=False)
+    # the page's own words: what people wrote in their notes is theirs, in their language
+    body = re.sub(r'<section id="decisions">.*?</section>|<div class="note">.*?</div>', "",
+                  text[:text.index("<script>")], flags=re.S) + json.dumps(chart_specs(text), ensure_ascii=False)
     assert [w for w in english if w in body] == []
     assert '"formatLocale"' in text and "星期一" in text  # d3's Chinese number and time formats for the charts
 

@@ -15,6 +15,7 @@ Every expected value is worked out by hand below (the arithmetic in comments), n
 the code under test."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 
@@ -216,7 +217,9 @@ def test_the_signal_table_is_the_rows_of_d_with_a_rule_in_words_with_a_verdict()
         ("leads_created_7d", "three_of_four", "good"), ("deals_won_7d", "eight_in_a_row", "good"),
         ("marketing_spend_7d", "outside", "neutral"), ("expenses_7d", "outside", "bad"),
         ("open_pipeline_amount", "outside", "bad")]
-    assert rows_of(signals) == [
+    # no plan and no notes here: no owner, and every signal awaits one (tests/review/test_plan_and_notes.py)
+    assert {tuple(r[8:]) for r in rows_of(signals)} == {("–", "awaiting: no owner")}
+    assert [r[:8] for r in rows_of(signals)] == [
         ["Leads created (7 d)", "week's flow", "26", "20", "12 … 28", "3 of the last 4 weeks above the upper midway",
          "good for the business", "higher is better"],
         ["Deals won (7 d)", "week's flow", "6", "4", "1 … 7", "8 weeks in a row above the centre",
@@ -472,3 +475,76 @@ def test_the_rule_words_are_chinese():
     assert [r[6] for r in rows] == ["对业务有利", "对业务有利", "本身无好坏之分", "对业务不利", "对业务不利"]
     assert rows_of(tables_of(section.html)["compact"])[1][4:] == ["基线无波动：无界限"]
     assert not re.search(r"week|limit|midway|centre", " ".join(" ".join(r) for r in rows))
+
+
+# --- the plan and the notes (issue 23) --------------------------------------------------------
+
+TARGETS = pd.DataFrame([
+    {"metric": "leads_created_7d", "month": day("2026-02-01"), "target": 20.0, "owner": "Li Wei"},
+    {"metric": "leads_created_7d", "month": day("2026-03-01"), "target": 25.0, "owner": "Li Wei"},
+    {"metric": "leads_created_30d", "month": day("2026-03-01"), "target": 100.0, "owner": "Li Wei"},
+    {"metric": "expenses_7d", "month": day("2026-03-01"), "target": 8_000.0, "owner": None},
+    # January's owner answers until another is named: March has no target but an owner
+    {"metric": "open_pipeline_amount", "month": day("2026-01-01"), "target": 1_000_000.0, "owner": "Anna Schmidt"},
+])
+NOTES = pd.DataFrame([
+    {"note_id": "N1", "noted_on": day("2026-03-30"), "metric": "leads_created_7d", "subject": None, "owner": "Li Wei",
+     "decision": "watch", "note": "The launch brought 30 leads", "follow_up_by": None, "closed_on": None},
+    # last week's note on deals won is not this review week's (D − 6 = 03-25 … D)
+    {"note_id": "N0", "noted_on": day("2026-03-23"), "metric": "deals_won_7d", "subject": None, "owner": "Ola",
+     "decision": None, "note": "Two big deals slip to April", "follow_up_by": None, "closed_on": None},
+])
+
+
+def planned_context(lang: str = "en") -> Context:
+    return Context(dataclasses.replace(review_data(), targets=TARGETS, notes=NOTES), Words(lang), "USD")
+
+
+def test_each_signal_has_its_owner_and_this_weeks_notes_or_awaits_them():
+    signals = tables_of(what_changed(planned_context()).html)["signals"]
+    answers = {attrs["data-metric"]: cells[8:] for attrs, cells in zip(tr_attributes(signals), rows_of(signals),
+                                                                         strict=True)}
+    assert answers == {
+        "leads_created_7d": ["Li Wei", "Li Wei (03-30): The launch brought 30 leads watch"],
+        "deals_won_7d": ["–", "awaiting: no owner"],  # no target, and N0 is last week's
+        "marketing_spend_7d": ["–", "awaiting: no owner"],
+        "expenses_7d": ["–", "awaiting: no owner"],  # a target without an owner
+        "open_pipeline_amount": ["Anna Schmidt", "awaiting Anna Schmidt"],  # January's owner, no note
+    }
+
+
+def test_headline_compares_each_figure_with_the_months_target_and_names_its_owner():
+    rows = headline_rows(headline(planned_context()).html)
+    # 26 leads against March's 25: +1, 26 / 25 = 104%
+    assert rows["leads_created_7d"][1][5:8] == ["25", "+1 · 104%", "Li Wei"]
+    # 9,000 against 8,000: +1,000, 9,000 / 8,000 = 112.5% written 112% (half to even); no owner named
+    assert rows["expenses_7d"][1][5:8] == ["USD 8,000", "+USD 1,000 · 112%", "no owner"]
+    assert rows["bookings_7d"][1][5:8] == ["no plan", "–", "–"]
+    assert rows["open_pipeline_amount"][1][5:8] == ["no plan", "–", "Anna Schmidt"]
+    assert "No plan: the warehouse has no targets" not in headline(planned_context()).html
+    assert "No plan: the warehouse has no targets" in headline(context()).html
+
+
+def test_charts_draw_the_plan_as_a_dashed_line_per_month():
+    ctx = planned_context()
+    headline(ctx)
+    panel = next(p for p in ctx.charts["chart-six-twelve-sales"]["concat"]
+                 if p["title"]["text"].startswith("Leads created (7 d)"))
+    weeks, months = panel["hconcat"]
+    plan = [(v["x"], v["value"]) for v in weeks["data"]["values"] if v["period"] == "Plan"]
+    # the weeks 02-24 … 03-31: February's 20, then March's 25
+    assert plan == [("2026-02-24", 20.0), ("2026-03-03", 25.0), ("2026-03-10", 25.0), ("2026-03-17", 25.0),
+                    ("2026-03-24", 25.0), ("2026-03-31", 25.0)]
+    # the months are leads_created_30d's: a target for March alone
+    assert [(v["x"], v["value"]) for v in months["data"]["values"] if v["period"] == "Plan"] == [("2026-03-31", 100.0)]
+    assert weeks["layer"][0]["encoding"]["strokeDash"]["scale"]["range"][2] == [5, 3]
+    assert_valid(ctx.charts["chart-six-twelve-sales"])
+    # the signal's chart: the 13 weeks D − 84 (01-06) … D; no January target, February's 20, March's 25
+    ctx = planned_context()
+    what_changed(ctx)
+    layers = ctx.charts["chart-signal-leads_created_7d"]["layer"]
+    assert [v["value"] for v in layers[-1]["data"]["values"]] == [None] * 4 + [20.0] * 4 + [25.0] * 5
+    assert_valid(ctx.charts["chart-signal-leads_created_7d"])
+    assert drawn_marks(ctx.charts["chart-signal-leads_created_7d"])["line mark"] == 2  # the values and the plan
+    # a level's weekly change has no plan line (open pipeline's target is for the level)
+    assert len(ctx.charts["chart-signal-open_pipeline_amount"]["layer"]) == 3

@@ -186,6 +186,33 @@ def test_feedback_comes_from_a_table_like_any_entity_and_can_be_incremental(pg, 
     pd.testing.assert_frame_equal(frame.sort_values("feedback_id", ignore_index=True)[expected.columns], expected)
 
 
+TARGET_COLUMNS = [("metric", "text"), ("month", "date"), ("target", "numeric(14,2)"), ("owner", "text")]
+TARGETS_CSV = """metric,month,target,owner
+bookings_30d,2026-03-01,120000.00,Ann
+nps_90d,2026-03-01,-5.50,
+"""
+
+
+def test_the_plan_and_the_notes_come_from_tables_like_any_entity(pg, wh, tmp_path):
+    # issue 23: the optional entities are entities like the others for the SQL source; the plan, without
+    # updated_at, is read whole at extract, the notes may be synced incrementally
+    url, schema, engine = pg
+    create_table(engine, f"{schema}.plan", TARGET_COLUMNS, TARGETS_CSV)
+    note_columns = [(c, "date" if c in ("noted_on", "follow_up_by", "closed_on") else
+                     "timestamptz" if c == "updated_at" else "text") for c in ENTITIES["review_notes"].names]
+    notes_csv = ",".join(c for c, _ in note_columns) + """
+N1,2026-02-23,cac_30d,paid_ads/Spring,Ann,drop,"Spend, no wins",2026-03-02,,2026-02-23T10:00:00+00:00
+"""
+    create_table(engine, f"{schema}.notes", note_columns, notes_csv)
+    conf = sql_source({"url": url, "entities": {"targets": f"{schema}.plan", "review_notes": f"{schema}.notes"},
+                       "incremental": ["review_notes"]})
+    sync_sql(wh, conf, ["targets", "review_notes"])
+    plan = read_sql(wh, conf, "targets")
+    pd.testing.assert_frame_equal(plan.sort_values("metric", ignore_index=True), from_csv(tmp_path, "targets", TARGETS_CSV))
+    notes = read_sql(wh, conf, "review_notes")
+    pd.testing.assert_frame_equal(notes[ENTITIES["review_notes"].names], from_csv(tmp_path, "review_notes", notes_csv))
+
+
 def test_a_table_name_is_quoted_where_it_needs_to_be(pg):
     url, schema, engine = pg
     with engine.begin() as conn:

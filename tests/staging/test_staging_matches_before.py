@@ -78,9 +78,14 @@ def test_staging_matches_the_code_before_the_rewrite(tmp_path):
         old = pickle.load(f)  # noqa: S301 - our own file, written just now
     new = stage_sources({n: read_entity_file(tmp_path / "drop", ENTITIES[n]) for n in ENTITIES}, "USD")
 
-    pd.testing.assert_frame_equal(new.counts, old["counts"])
-    pd.testing.assert_frame_equal(new.quarantine.reset_index(drop=True), old["quarantine"].reset_index(drop=True))
-    for name in ENTITIES:
+    # compared on the entities BEFORE had: those added since (the plan and the review's notes) are
+    # staged by rules the old code does not have, and staged last, so the others are unaffected
+    known = list(old["counts"].index)
+    assert [name for name in ENTITIES if name not in known] == ["targets", "review_notes"]
+    pd.testing.assert_frame_equal(new.counts.loc[known], old["counts"])
+    quarantine = new.quarantine[new.quarantine["entity"].isin(known)]
+    pd.testing.assert_frame_equal(quarantine.reset_index(drop=True), old["quarantine"].reset_index(drop=True))
+    for name in known:
         pd.testing.assert_frame_equal(new.valid[name], old["valid"][name], check_exact=True, obj=name)
     # the planted records did reach the quarantine, so the comparison covered them
     shape = new.quarantine[new.quarantine["rule"] == "shape"]

@@ -14,7 +14,7 @@ from tasks.warehouse.connect import Warehouse
 from tasks.warehouse.migrate import current_revision, prepare, upgrade
 from tasks.warehouse.tables import metadata
 
-HEAD = "0008"
+HEAD = "0010"
 
 
 def test_migrations_create_exactly_the_declared_tables(warehouse: Warehouse):
@@ -112,6 +112,33 @@ def test_a_warehouse_at_0007_gets_the_v3_columns_and_tables_keeping_its_history(
     documented = set(zip(dictionary["table_name"], dictionary["column_name"], strict=True))
     assert {("review_signals", "rule"), ("portfolio_daily", "bookings_7d"), ("project_directory", "account_name"),
             ("funnel_by_channel_daily", "cost_per_opportunity_90d")} <= documented
+
+
+def test_a_warehouse_at_0008_gets_the_plan_and_the_notes_keeping_its_history(warehouse: Warehouse):
+    upgrade(warehouse, "0008")
+    with warehouse.engine.begin() as conn:
+        conn.execute(sa.text(f"INSERT INTO {warehouse.qualified('portfolio_daily')} (as_of_date, customers_total) "
+                             "VALUES (:d, 42)"), {"d": dt.date(2025, 1, 1)})
+        conn.execute(sa.text(f"INSERT INTO {warehouse.qualified('run_log')} (run_id, status, leads_read) "
+                             "VALUES ('old', 'completed', 40)"))
+    assert not sa.inspect(warehouse.engine).has_table("targets", schema=warehouse.schema)
+    prepare(warehouse)
+    assert current_revision(warehouse) == HEAD
+    latest = pd.read_sql(f"SELECT * FROM {warehouse.qualified('portfolio_latest')}", warehouse.engine)
+    assert latest["customers_total"].tolist() == [42]  # the history is kept
+    # the run logged before read no plan and no notes: its new counts are null, not 0 (the shrink
+    # guard compares nothing there)
+    log = pd.read_sql(f"SELECT * FROM {warehouse.qualified('run_log')}", warehouse.engine)
+    assert log["leads_read"].tolist() == [40]
+    assert log[[f"{e}_{k}" for e in ("targets", "review_notes")
+                for k in ("read", "quarantined", "superseded", "collapsed")]].isna().all().all()
+    inspector = sa.inspect(warehouse.engine)
+    assert inspector.get_pk_constraint("targets", schema=warehouse.schema)["constrained_columns"] == ["metric", "month"]
+    assert inspector.get_pk_constraint("review_notes", schema=warehouse.schema)["constrained_columns"] == ["note_id"]
+    dictionary = pd.read_sql(f"SELECT * FROM {warehouse.qualified('metric_dictionary')}", warehouse.engine)
+    documented = set(zip(dictionary["table_name"], dictionary["column_name"], strict=True))
+    assert {("targets", "target"), ("targets", "month"), ("review_notes", "decision"),
+            ("review_notes", "follow_up_by"), ("run_log", "targets_quarantined")} <= documented
 
 
 def test_a_date_filter_uses_the_primary_key_without_an_index_of_its_own(warehouse: Warehouse):

@@ -58,7 +58,8 @@ def test_primary_keys_start_with_as_of_date(pg):
     inspector = sa.inspect(pg.engine)
     for table in MARTS.values():
         assert inspector.get_pk_constraint(table.name, schema=pg.schema)["constrained_columns"] == list(table.key)
-        assert table.key[0] == ("as_of_date" if table.as_of else "week_start"), table.name
+        # the tables not by as-of date (effort_weekly, the plan, the notes) are replaced whole, never by date
+        assert table.key[0] == "as_of_date" or not table.as_of, table.name
     indexed = {tuple(i["column_names"]) for i in inspector.get_indexes("project_daily", schema=pg.schema)}
     assert ("as_of_date",) not in indexed
 
@@ -134,6 +135,28 @@ def test_a_reader_granted_at_0007_reads_the_v3_tables_and_columns():
             conn.execute(sa.text(f"SELECT bookings_7d, hours_7d FROM {wh.qualified('portfolio_latest')}"))
             conn.execute(sa.text(f"SELECT opportunities_90d, return_on_spend_prior_90d "
                                  f"FROM {wh.qualified('funnel_by_channel_daily')}"))
+    finally:
+        reader.dispose()
+        with wh.engine.begin() as conn:
+            conn.exec_driver_sql(f'DROP OWNED BY "{role}"; DROP ROLE "{role}"')
+        wh.dispose()
+        drop_schema(url, schema)
+
+
+def test_a_reader_granted_at_0008_reads_the_plan_and_the_notes():
+    """0009 creates targets and review_notes: a reader granted before reads them too."""
+    url = require_pg()
+    schema, role = new_schema(), f"reader_{uuid.uuid4().hex[:8]}"
+    wh = Warehouse.open(url, schema)
+    upgrade(wh, "0008")
+    grant_reader(wh, role, password="pw")
+    prepare(wh)
+    reader = sa.create_engine(wh.engine.url.set(username=role, password="pw"))
+    try:
+        with reader.connect() as conn:
+            for name in ("targets", "review_notes"):
+                assert conn.execute(sa.text(f"SELECT count(*) FROM {wh.qualified(name)}")).scalar() == 0, name
+            conn.execute(sa.text(f"SELECT targets_read, review_notes_quarantined FROM {wh.qualified('run_log')}"))
     finally:
         reader.dispose()
         with wh.engine.begin() as conn:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from tasks.review.sections.campaigns import campaigns
 from tasks.review.sections.common import Context, Section
+from tasks.review.sections.decisions import decisions
 from tasks.review.sections.delivery import delivery
 from tasks.review.sections.effort import effort
 from tasks.review.sections.funnel import funnel
@@ -26,6 +27,7 @@ SectionBuilder = Callable[[Context], Section]
 SECTIONS: list[SectionBuilder] = [
     what_changed,
     headline,
+    decisions,
     funnel,
     campaigns,
     customer_voice,

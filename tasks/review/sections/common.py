@@ -13,6 +13,7 @@ import pandas as pd
 
 from schemas.review import METRICS
 from tasks.review.data import ReviewData
+from tasks.review.plan import Notes, Plan
 from tasks.review.text import Words, missing
 
 
@@ -40,6 +41,14 @@ class Context:
     @functools.cached_property
     def names(self) -> Names:
         return Names.of(self.data.directory)
+
+    @functools.cached_property
+    def plan(self) -> Plan:
+        return Plan.of(self.data.targets)
+
+    @functools.cached_property
+    def notes(self) -> Notes:
+        return Notes.of(self.data.notes)
 
     def chart_words(self, *keys: str) -> dict[str, str]:
         return {k: self.words(k) for k in ("date", "value", "limits", *keys)}

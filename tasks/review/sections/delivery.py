@@ -8,6 +8,7 @@ import pandas as pd
 
 from schemas.review import HEALTH
 from tasks.review import charts
+from tasks.review.paths import project_href
 from tasks.review.sections.common import Context, Raw, Section, esc, para, table, when
 from tasks.review.text import fmt_change, fmt_value, missing
 
@@ -78,7 +79,10 @@ def delivery(ctx: Context) -> Section:
             text = w("new_project") if was is None or missing(was) else w("was", colour=colour.get(was, was))
             marker = f' <span class="changed">◆ {esc(text)}</span>'
         chip = f'<span class="chip {esc(r.health)}"></span>{esc(colour.get(r.health, r.health))}'
-        return [Raw(ctx.names.project(r.project_id) + marker), ctx.names.account(r.account_id), Raw(chip),
+        name = ctx.names.project(r.project_id)
+        if r.health in ("red", "amber"):  # its page, written beside the pack (tasks/review/project/)
+            name = f'<a class="project-page" href="{esc(project_href(r.project_id, d.as_of, ctx.lang))}">{name}</a>'
+        return [Raw(name + marker), ctx.names.account(r.account_id), Raw(chip),
                 fmt_value(r.budget_burn, "ratio", ctx.currency), fmt_value(r.elapsed, "ratio", ctx.currency),
                 fmt_change(r.cost_variance, "money", ctx.currency, ctx.lang),
                 fmt_value(r.schedule_slip_days, "count", ctx.currency),

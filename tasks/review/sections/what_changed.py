@@ -43,6 +43,20 @@ def limits(ctx: Context, r) -> str:
     return f"{shown_value(ctx, r.metric, r.series, r.lower_limit)} … {shown_value(ctx, r.metric, r.series, r.upper_limit)}"
 
 
+def answer(ctx: Context, metric: str) -> tuple[str, Raw]:
+    """Who answers for a signal (the month's owner of its metric in the plan) and what the review
+    week's notes on the metric say; none yet: "awaiting <owner>" (or "no owner")."""
+    owner = ctx.plan.owner(metric, ctx.data.as_of)
+    notes = ctx.notes.on_metric(metric, ctx.data.as_of)
+    if notes.empty:
+        awaiting = ctx.words("awaiting", owner=owner) if owner else ctx.words("awaiting_no_owner")
+        return owner or "–", Raw(f'<span class="awaiting">{esc(awaiting)}</span>')
+    said = "".join(f'<div class="note"><b>{esc(n.owner)}</b> ({n.noted_on:%m-%d}): {esc(n.note)}'
+                   + (f' <span class="decision">{esc(ctx.words("decision_" + str(n.decision)))}</span>'
+                      if isinstance(n.decision, str) else "") + "</div>" for n in notes.itertuples())
+    return owner or "–", Raw(said)
+
+
 def what_changed(ctx: Context) -> Section:
     w, d = ctx.words, ctx.data
     parts = [para(w("signals_rule"))]
@@ -70,11 +84,11 @@ def what_changed(ctx: Context) -> Section:
                          shown_value(ctx, r.metric, r.series, r.centre), limits(ctx, r),
                          rule_words(ctx, r.rule, r.side),
                          Raw(f'<span class="badge {verdict}">{esc(w(NEWS[verdict]))}</span>'),
-                         DIRECTIONS[review_metric(r.metric).direction][ctx.lang]])
+                         DIRECTIONS[review_metric(r.metric).direction][ctx.lang], *answer(ctx, r.metric)])
             verdicts.append(verdict)
             figures.append(signal_chart(ctx, r, verdict))
         parts.append(table([w("metric"), w("series"), w("this_week"), w("centre"), w("limits"), w("rule"), " ",
-                            w("direction")], body, "signals", verdicts, numeric=(2, 3),
+                            w("direction"), w("owner"), w("notes_this_week")], body, "signals", verdicts, numeric=(2, 3),
                            row_data=[{"metric": r.metric, "rule": r.rule} for r in flagged.itertuples()]))
         parts.append(f'<div class="grid">{"".join(figures)}</div>')
     parts.append(f"<h3>{esc(w('inside_limits'))}</h3>")
@@ -97,6 +111,10 @@ def signal_chart(ctx: Context, signal, verdict: str) -> str:
     weeks = weeks[weeks["date"].isin(pd.to_datetime(weekly_dates(ctx.data.as_of, n)))].sort_values("date")
     title = f"{m.label(ctx.lang)}, {w(f'series_{signal.series}')} ({unit_label(m, ctx.lang, ctx.currency)})"
     colour = {"good": charts.GOOD, "bad": charts.BAD, "neutral": charts.NEUTRAL}[verdict]
+    # a weekly flow's target is for the week's own value; a level's is not for its weekly change
+    plan = None
+    if signal.series != WEEKLY_CHANGE and ctx.plan.has(signal.metric) and not weeks.empty:
+        plan = ctx.plan.at(signal.metric, weeks["date"]).rename(columns={"target": "value"})[["date", "value"]]
     return ctx.chart(f"signal-{signal.metric}", charts.xmr_chart(
         weeks, title=title, unit=m.unit, centre=signal.centre, lower=signal.lower_limit, upper=signal.upper_limit,
-        colour=colour, words=ctx.chart_words("centre", "midway")))
+        colour=colour, words=ctx.chart_words("centre", "midway", "plan"), plan=plan))
