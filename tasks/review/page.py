@@ -48,6 +48,8 @@ th { background: var(--soft); font-weight: 600; }
 table.campaigns { font-size: 12px; } table.campaigns th { white-space: normal; }
 table.campaigns td:first-child { white-space: nowrap; }
 table.decisions td:nth-child(3), table.notes td:first-child, table.notes td:last-child { white-space: nowrap; }
+table.decisions { font-size: 12px; } table.decisions td:last-child { max-width: 240px; }
+table.decisions td:last-child .badge { white-space: normal; display: inline-block; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 table.headline td:first-child, table.signals td:first-child { border-left: 4px solid transparent; }
 table.headline { font-size: 12px; } table.headline td { white-space: nowrap; } table.headline th { white-space: normal; }

@@ -108,11 +108,11 @@ def test_a_dropped_campaign_that_still_spends_is_flagged_and_a_kept_one_shows_it
     # 500 -> 400, matured cost per win 2,000 -> 1,500; N6: dropped 03-30, spent only that day: not flagged
     # 400 / 500 - 1 = -20%, 1,500 / 2,000 - 1 = -25%
     assert decided == [
-        ["Paid ads · LinkedIn ABM", "drop", "2026-03-16", "Anna", "USD 1,000 → USD 1,200", "– → –",
+        ["Paid ads · LinkedIn ABM", "drop", "2026-03-16", "Anna", "USD 1,000 → USD 1,200", "–",
          "USD 9,000 → USD 9,500", "still spending: USD 500 since 2026-03-16"],
         ["Events · Trade show", "keep", "2026-03-23", "Anna", "USD 500 → USD 400", "USD 2,000 → USD 1,500",
          "USD 3,000 → USD 3,500", "since kept: cost per opportunity −20.0%, per win −25.0%"],
-        ["Content · Webinar", "drop", "2026-03-30", "Anna", "USD 800 → USD 800", "– → –", "USD 1,600 → USD 1,600", ""]]
+        ["Content · Webinar", "drop", "2026-03-30", "Anna", "USD 800 → USD 800", "–", "USD 1,600 → USD 1,600", ""]]
     assert 'data-campaign="paid_ads/LinkedIn ABM" data-decision="drop" data-still-spending="500.00"' in html
     assert 'data-campaign="content/Webinar" data-decision="drop" data-still-spending="0.00"' in html
 

@@ -107,7 +107,9 @@ def campaign_decisions(ctx: Context) -> list[str]:
         elif n.decision == "keep":
             flag = w("moved_since", opp=fmt_move(before[0], after[0]), win=fmt_move(before[1], after[1]))
         rows.append([Raw(esc(f"{value_label(CHANNELS, n.channel, ctx.lang)} · {n.campaign}")), decision(ctx, n.decision),
-                     when(n.noted_on), n.owner, *(f"{money(b)} → {money(a)}" for b, a in zip(before, after, strict=True)),
+                     when(n.noted_on), n.owner,
+                     *("–" if missing(b) and missing(a) else f"{money(b)} → {money(a)}"
+                       for b, a in zip(before, after, strict=True)),
                      Raw(f'<span class="badge bad">{esc(flag)}</span>' if cls else esc(flag))])
         classes.append(cls)
         marks.append({"campaign": f"{n.channel}/{n.campaign}", "decision": n.decision,
