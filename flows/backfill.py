@@ -32,14 +32,14 @@ from prefect.runtime import deployment
 
 from flows.shell import pipeline_context, report, review_artifacts, run_id
 from flows.steps import PREFECT_STEPS
-from schemas.config import RunOptions, Settings, SettingsError, SnapshotRef, check_range
+from schemas.config import MAX_BACKFILL_DAYS, RunOptions, Settings, SettingsError, SnapshotRef, check_range
 from tasks import pipeline
 from tasks.errors import one_line
 from tasks.report import RunResult
 from tasks.snapshot import remove_snapshot
 from tasks.warehouse.ledger import dates_between, unpublished
 
-MAX_DAYS = 3660  # ten years: a typo in a year is caught before it computes a century
+MAX_DAYS = MAX_BACKFILL_DAYS
 CHUNK_DEPLOYMENT = "backfill_chunk/backfill-chunk"
 PROGRESS_KEY, DATES_KEY, RERUN_KEY = "opsmetrics-backfill-progress", "opsmetrics-backfill-dates", "opsmetrics-backfill-rerun"
 PAGE = 200  # flow runs read per request (the server's default limit)

@@ -10,7 +10,6 @@ from flows.shell import notify, report, run_id, warehouse_context
 from flows.steps import PREFECT_STEPS
 from schemas.config import RunOptions, load_settings
 from tasks import pipeline
-from tasks.errors import one_line
 from tasks.report import RunResult
 
 
@@ -36,6 +35,5 @@ def nightly_refresh(as_of: dt.date | None = None, options: RunOptions | None = N
             return report(result, settings, wh)
     except Exception as exc:
         if result is None:  # it failed before the pipeline returned: the warehouse could not be opened or upgraded
-            last = as_of or pipeline.yesterday(settings.business_timezone)
-            notify(RunResult(run_id(), "nightly_refresh", last, last, "failed", one_line(exc), error=exc), settings, None)
+            notify(pipeline.failed_before_run(settings, "nightly_refresh", as_of, run_id(), exc), settings, None)
         raise

@@ -12,14 +12,7 @@ from collections.abc import Callable
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from schemas.config import SettingsError
-from tasks.pipeline import IO_STEPS, STEPS, Steps
-from tasks.sources.base import SourceError
-from tasks.staging.stage import GateError
-from tasks.warehouse.connect import WarehouseError
-
-# errors a retry cannot heal: a source or a setting that is wrong stays wrong
-PERMANENT = (SourceError, SettingsError, GateError, WarehouseError)
+from tasks.pipeline import IO_STEPS, PERMANENT, RETRY_DELAYS, STEPS, Steps
 
 
 def _transient(task_, task_run, state) -> bool:
@@ -34,7 +27,8 @@ def _transient(task_, task_run, state) -> bool:
 
 def as_task(name: str, fn: Callable) -> Callable:
     """`fn` as a Prefect task named like the step (`save-quarantine`); I/O steps retry twice."""
-    retry = {"retries": 2, "retry_delay_seconds": [2, 10], "retry_condition_fn": _transient} if name in IO_STEPS else {}
+    retry = {"retries": len(RETRY_DELAYS), "retry_delay_seconds": list(RETRY_DELAYS),
+             "retry_condition_fn": _transient} if name in IO_STEPS else {}
     return task(fn, name=name.replace("_", "-"), cache_policy=NO_CACHE, persist_result=False, **retry)
 
 

@@ -29,8 +29,8 @@ examples:
 environment:
   OPSMETRICS_CONFIG     the configuration file when --config is not given (how workers find theirs)
   OPSMETRICS_WAREHOUSE  the warehouse URL (or env:VAR / secret:BLOCK), over the configuration's
-  PREFECT_API_URL       run on this Prefect server (seen in its UI); unset, a temporary local
-                        server is started for the run (15-25 s)
+  PREFECT_API_URL       run on this Prefect server (seen in its UI); unset, run and backfill go
+                        in-process (no server started; a secret: reference still needs one)
 """
 
 
@@ -196,20 +196,39 @@ def _generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run(args: argparse.Namespace) -> int:
-    options, _ = _options(args)
+def _nightly(options, settings, as_of: dt.date | None):
+    """The nightly refresh: a Prefect flow run on the server of PREFECT_API_URL, else in-process
+    (opsmetrics/local.py: no temporary server for a run nobody can look at)."""
+    from opsmetrics import local
+
+    if local.in_process(settings):
+        return local.nightly(options, as_of)
     from flows.nightly_refresh import nightly_refresh
 
-    result = nightly_refresh(as_of=args.as_of, options=options)
+    return nightly_refresh(as_of=as_of, options=options)
+
+
+def _range(options, settings, start: dt.date, end: dt.date, only_failed: bool = False):
+    """A backfill, on the Prefect server or in-process (as `_nightly`)."""
+    from opsmetrics import local
+
+    if local.in_process(settings):
+        return local.backfill(options, start, end, only_failed)
+    from flows.backfill import backfill
+
+    return backfill(start_date=start, end_date=end, only_failed=only_failed, options=options)
+
+
+def _run(args: argparse.Namespace) -> int:
+    options, settings = _options(args)
+    result = _nightly(options, settings, args.as_of)
     print(f"run {result.run_id}: {result.status}, {result.message}")
     return 0
 
 
 def _backfill(args: argparse.Namespace) -> int:
-    options, _ = _options(args)
-    from flows.backfill import backfill
-
-    result = backfill(start_date=args.start, end_date=args.end, only_failed=args.only_failed, options=options)
+    options, settings = _options(args)
+    result = _range(options, settings, args.start, args.end, args.only_failed)
     print(f"backfill {result.run_id}: {result.status}, {result.message}")
     return 0
 
@@ -303,20 +322,19 @@ def _demo(args: argparse.Namespace) -> int:
     as_of = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
     rows = generate(DEMO_DIR, scale=args.scale, end_date=as_of)
     print(f"generated {sum(rows.values()):,} sample rows into {DEMO_DIR}/")
-    from flows.backfill import backfill
-    from flows.nightly_refresh import nightly_refresh
     from opsmetrics.summary import demo_summary
     from schemas.config import load_settings
     from tasks.review import pack_path
     from tasks.review.data import history_start
 
     options = RunOptions(source_dir=DEMO_DIR, warehouse=DEMO_WAREHOUSE)
+    settings = load_settings(options)
     # history for the review pack's charts: every date it reads (its 12 month-ends and the 12 a year
     # before them, about two years), in one pass
-    backfill(start_date=history_start(as_of), end_date=as_of - dt.timedelta(days=1), options=options)
-    result = nightly_refresh(as_of=as_of, options=options)
+    _range(options, settings, history_start(as_of), as_of - dt.timedelta(days=1))
+    result = _nightly(options, settings, as_of)
     print(demo_summary(result, Path("warehouse.db").resolve()))
-    pack = pack_path(load_settings(options).reports_dir, as_of).absolute()
+    pack = pack_path(settings.reports_dir, as_of).absolute()
     print(f"\nReview pack: {pack}" if pack.is_file() else f"\nReview pack: not written (see the run's log): {pack}")
     return 0
 

@@ -139,10 +139,13 @@ class Sources(Strict):
         return "files"
 
 
+MIN_RESPONSES = 5  # review.min_responses unless set
+
+
 class ReviewSettings(Strict):
     """How the weekly review pack judges what it shows."""
 
-    min_responses: int = Field(5, ge=1, description="a project's NPS is shown as a judgement only over at least "
+    min_responses: int = Field(MIN_RESPONSES, ge=1, description="a project's NPS is shown as a judgement only over at least "
                                                     "this many customer answers (180 days); fewer are listed as "
                                                     "too few answers, with their count")
 
@@ -514,6 +517,9 @@ def _shown(value: object) -> str:
     if isinstance(value, list):
         return "a list"
     return repr(value) if isinstance(value, int | float | bool) or value is None else type(value).__name__
+
+
+MAX_BACKFILL_DAYS = 3660  # ten years: a typo in a year is caught before it computes a century
 
 
 def check_range(start: object, end: object, max_days: int) -> tuple[dt.date, dt.date]:

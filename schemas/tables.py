@@ -156,6 +156,7 @@ SIGNAL_SERIES: dict[str, str] = {
     **{name: WEEKLY_CHANGE for name in SIGNAL_LEVELS},
 }
 SIGNAL_RULES = ("outside", "three_of_four", "eight_in_a_row")  # in the order they are tried
+SIGNAL_WEEKS = 13  # x_0 … x_12: the latest week and the baseline before it
 
 REVIEW_SIGNALS = Table(
     "review_signals", "what moved beyond its usual variation (an XmR process behaviour chart over 13 weekly values); "

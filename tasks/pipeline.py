@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
@@ -23,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from schemas.config import Settings, SnapshotRef
+from schemas.config import Settings, SettingsError, SnapshotRef
 from schemas.sources import ENTITIES
 from tasks.credentials import resolve_url
 from tasks.errors import one_line
@@ -39,10 +40,11 @@ from tasks.snapshot import (
     source_fingerprint,
     write_snapshot,
 )
+from tasks.sources.base import SourceError
 from tasks.sources.registry import read_entity, sync_sources
 from tasks.staging.stage import GateError, Staged, check_gate, stage_sources
 from tasks.staging.validate import warm_up
-from tasks.warehouse.connect import Warehouse
+from tasks.warehouse.connect import Warehouse, WarehouseError
 from tasks.warehouse.ledger import dates_between, nightly_watermark, unpublished
 from tasks.warehouse.migrate import current_revision, prepare
 from tasks.warehouse.publish import RunRecord, publish_marts, record_failed_run
@@ -198,6 +200,36 @@ class Steps:
 STEPS = Steps()
 # steps that read or write outside the process: the ones a transient failure may heal on retry
 IO_STEPS = frozenset({"prepare_warehouse", "sync", "extract", "gate", "publish", "review_pack"})
+RETRY_DELAYS = (2, 10)  # seconds before each retry of an I/O step: twice
+# errors a retry cannot heal: a source or a setting that is wrong stays wrong
+PERMANENT = (SourceError, SettingsError, GateError, WarehouseError)
+
+
+def retrying(name: str, fn: Callable, *, sleep: Callable[[float], None] = time.sleep,
+             log: Log | None = None) -> Callable:
+    """`fn` as a step of an in-process run: an I/O step is tried again after RETRY_DELAYS when it
+    fails with an error a retry may heal (what the Prefect shell's tasks do, flows/steps.py); any
+    other step, and a PERMANENT error, as it is."""
+    if name not in IO_STEPS:
+        return fn
+
+    def step(*args, **kwargs):
+        for delay in (*RETRY_DELAYS, None):
+            try:
+                return fn(*args, **kwargs)
+            except PERMANENT:
+                raise
+            except Exception as exc:
+                if delay is None:
+                    raise
+                (log or logging.getLogger("opsmetrics")).warning(
+                    "%s failed (%s): retry in %s s", name, one_line(exc), delay)
+                sleep(delay)
+
+    return step
+
+
+LOCAL_STEPS = STEPS.wrapped(retrying)
 
 
 # --- one run --------------------------------------------------------------------------------
@@ -409,6 +441,14 @@ def consecutive_ranges(dates: list[dt.date], max_days: int | None = None) -> lis
 
 
 # --- the two jobs: the nightly refresh and a backfill -----------------------------------------
+
+def failed_before_run(settings: Settings, flow: str, as_of: dt.date | None, run_id: str, exc: Exception) -> RunResult:
+    """The result of a run that failed before the pipeline returned one (its warehouse could not be
+    opened or upgraded): dated `as_of`, else yesterday, with the one-line reason; for the team's
+    message (there is no run_log row to read it from)."""
+    last = as_of or yesterday(settings.business_timezone)
+    return RunResult(run_id, flow, last, last, "failed", one_line(exc), error=exc)
+
 
 def nightly(settings: Settings, as_of: dt.date | None = None, *, warehouse: Warehouse, log: Log, run_id: str,
             full_refresh: bool = False, steps: Steps = STEPS, today: dt.datetime | None = None) -> RunResult:

@@ -31,9 +31,9 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from schemas.tables import REVIEW_SIGNALS, SIGNAL_RULES, SIGNAL_SERIES, WEEKLY, WEEKLY_CHANGE
+from schemas.tables import REVIEW_SIGNALS, SIGNAL_RULES, SIGNAL_SERIES, SIGNAL_WEEKS, WEEKLY, WEEKLY_CHANGE
 
-WEEKS = 13  # x_0 … x_12: the weekly values read per metric and date
+WEEKS = SIGNAL_WEEKS  # x_0 … x_12: the weekly values read per metric and date
 # Days before D of the oldest value read, x_12 at D − 84. Both series need it: `weekly` has v_12 =
 # x_12, and `weekly_change` has v_11 = x_11 − x_12. The portfolio must cover min(dates) − 84 on.
 SIGNAL_LOOKBACK = 7 * (WEEKS - 1)

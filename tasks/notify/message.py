@@ -23,6 +23,7 @@ from schemas.config import Settings
 from schemas.review import review_metric
 from schemas.tables import WEEKLY_CHANGE
 from tasks.report import RunResult
+from tasks.review.data import frame, has_table
 from tasks.review.plan import Notes, Plan
 from tasks.review.text import TEXT, Words, fmt_change, fmt_value, missing
 from tasks.warehouse.connect import Warehouse
@@ -143,21 +144,10 @@ def read_findings(wh: Warehouse, as_of: dt.date, *, currency: str = "USD", lang:
     return Findings(as_of, signals, red, follow_ups)
 
 
-def _has(conn: sa.Connection, wh: Warehouse, name: str) -> bool:
-    return sa.inspect(conn).has_table(name, schema=wh.schema)
-
-
-def _team_frame(conn: sa.Connection, wh: Warehouse, name: str, needed: set[str]) -> pd.DataFrame | None:
-    """A table the team keeps (targets, review_notes: from optional sources), whole, with the columns
-    it has; None if the warehouse has no such table, or one without the `needed` columns."""
-    if not _has(conn, wh, name):
-        return None
-    columns = [c["name"] for c in sa.inspect(conn).get_columns(name, schema=wh.schema)]
-    if not needed <= set(columns):
-        return None
-    table = sa.Table(name, sa.MetaData(), *(sa.Column(c) for c in columns))  # mapped to wh's schema by begin()
-    result = conn.execute(sa.select(table))
-    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+def _team_frame(conn: sa.Connection, wh: Warehouse, name: str) -> pd.DataFrame | None:
+    """A table the team keeps (targets, review_notes: from optional sources), whole; None if the
+    warehouse (of an older version) has no such table."""
+    return frame(conn, sa.select(TABLES[name])) if has_table(conn, wh, name) else None
 
 
 def _text(value: object) -> str | None:
@@ -166,12 +156,12 @@ def _text(value: object) -> str | None:
 
 def _signals(conn: sa.Connection, wh: Warehouse, as_of: dt.date, currency: str, t: Text) -> list[SignalLine] | None:
     rs = TABLES["review_signals"]
-    if not _has(conn, wh, rs.name):
+    if not has_table(conn, wh, rs.name):
         return None
     rows = conn.execute(sa.select(rs).where(rs.c.as_of_date == as_of)).mappings().all()
     if not rows:
         return None
-    targets = _team_frame(conn, wh, "targets", {"metric", "month", "target", "owner"})
+    targets = _team_frame(conn, wh, "targets")
     plan = Plan.of(targets) if targets is not None else None
     out = []
     for r in sorted((r for r in rows if r["rule"] is not None), key=lambda r: r["metric"]):
@@ -193,7 +183,7 @@ def _red_projects(conn: sa.Connection, wh: Warehouse, as_of: dt.date, currency: 
                                   p.c.schedule_slip_days).where(p.c.as_of_date == as_of, p.c.health == "red")
                         ).mappings().all()
     names: dict[str, tuple[str | None, str | None]] = {}
-    if rows and _has(conn, wh, d.name):
+    if rows and has_table(conn, wh, d.name):
         for r in conn.execute(sa.select(d.c.project_id, d.c.name, d.c.account_name).where(
                 d.c.project_id.in_([r["project_id"] for r in rows]))).mappings():
             names[r["project_id"]] = (_text(r["name"]), _text(r["account_name"]))
@@ -215,7 +205,7 @@ def _red_projects(conn: sa.Connection, wh: Warehouse, as_of: dt.date, currency: 
 def _follow_ups(conn: sa.Connection, wh: Warehouse, as_of: dt.date, t: Text) -> list[FollowUp] | None:
     """The follow-ups of review_notes open at D and due before it: the pack's overdue ones
     (tasks/review/plan.py, Notes.open_follow_ups: noted by D, not closed by D)."""
-    notes = _team_frame(conn, wh, "review_notes", {"follow_up_by", "closed_on"})
+    notes = _team_frame(conn, wh, "review_notes")
     if notes is None:
         return None
     due = Notes.of(notes).open_follow_ups(as_of)

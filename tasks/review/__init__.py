@@ -13,6 +13,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from schemas.config import MIN_RESPONSES
 from schemas.review import DIRECTIONS, review_metric
 from tasks.report import HEADLINES
 from tasks.review.data import ReviewData, ReviewError, latest_published, read_review_data
@@ -34,7 +35,7 @@ def pack_path(reports_dir: str | Path, as_of: dt.date, lang: str = "en") -> Path
 
 
 def build_pack(data: ReviewData, *, lang: str = "en", currency: str = "USD", source: str = "",
-               min_responses: int = 5) -> tuple[str, int]:
+               min_responses: int = MIN_RESPONSES) -> tuple[str, int]:
     """The page's HTML and how many charts it holds."""
     words = Words(lang)
     ctx = Context(data, words, currency, min_responses)
@@ -48,7 +49,7 @@ def build_pack(data: ReviewData, *, lang: str = "en", currency: str = "USD", sou
 
 
 def write_pack(wh: Warehouse, as_of: dt.date, out: str | Path, *, lang: str = "en", currency: str = "USD",
-               min_responses: int = 5) -> Path:
+               min_responses: int = MIN_RESPONSES) -> Path:
     """Read the warehouse as of `as_of`, write the pack to `out` (atomically: a reader never
     opens half a page) and return its absolute path. ReviewError if the date is not published.
     `min_responses`: settings.review.min_responses."""

@@ -10,11 +10,11 @@ import pandas as pd
 import sqlalchemy as sa
 
 from schemas.sources import ENTITIES
+from schemas.tables import SIGNAL_WEEKS
 from tasks.review.plan import Notes
 from tasks.warehouse.connect import Warehouse
 from tasks.warehouse.tables import TABLES
 
-SIGNAL_WEEKS = 13  # review_signals: v_0 … v_12, the latest week and the baseline (METRICS.md)
 WEEKS = 6  # the 6-12 charts: six weeks …
 MONTHS = 12  # … and twelve month-ends, each beside the same a year before
 YEAR = 364  # a year before, in whole weeks: the same weekday
@@ -95,30 +95,30 @@ def read_review_data(wh: Warehouse, as_of: dt.date) -> ReviewData:
     first_day = history_start(as_of)
     monday = as_of - dt.timedelta(days=as_of.weekday())
     with wh.begin() as conn:
-        portfolio = _frame(conn, sa.select(p).where(p.c.as_of_date.between(first_day, as_of)), "as_of_date")
+        portfolio = frame(conn, sa.select(p).where(p.c.as_of_date.between(first_day, as_of)), "as_of_date")
         if not (portfolio["as_of_date"] == pd.Timestamp(as_of)).any():
             latest = conn.execute(sa.select(sa.func.max(p.c.as_of_date))).scalar()
             raise ReviewError(f"as of {as_of}: not published in {wh.url}"
                               + (f" (latest published as-of date: {pd.Timestamp(latest).date()})" if latest else
                                  " (nothing published yet)"))
-        changes = _frame(conn, sa.select(rc).where(rc.c.as_of_date == as_of), "as_of_date")
-        funnel = _frame(conn, sa.select(f).where(f.c.as_of_date == as_of), "as_of_date")
-        campaigns = _if_present(conn, wh, sa.select(c).where(c.c.as_of_date == as_of), "as_of_date")
-        signals = _if_present(conn, wh, sa.select(rs).where(rs.c.as_of_date == as_of), "as_of_date")
-        signal_history = _if_present(conn, wh, sa.select(rs).where(rs.c.as_of_date.in_(weekly_dates(as_of))),
+        changes = frame(conn, sa.select(rc).where(rc.c.as_of_date == as_of), "as_of_date")
+        funnel = frame(conn, sa.select(f).where(f.c.as_of_date == as_of), "as_of_date")
+        campaigns = if_present(conn, wh, sa.select(c).where(c.c.as_of_date == as_of), "as_of_date")
+        signals = if_present(conn, wh, sa.select(rs).where(rs.c.as_of_date == as_of), "as_of_date")
+        signal_history = if_present(conn, wh, sa.select(rs).where(rs.c.as_of_date.in_(weekly_dates(as_of))),
                                      "as_of_date")
-        directory = _if_present(conn, wh, sa.select(pdir), "start_date", "planned_end_date", "actual_end_date")
-        projects = _frame(conn, sa.select(pd_).where(pd_.c.as_of_date == as_of), "as_of_date")
-        projects_week_ago = _frame(conn, sa.select(pd_).where(pd_.c.as_of_date == week_ago), "as_of_date")
-        effort = _frame(conn, sa.select(ew).where(ew.c.week_start.between(
+        directory = if_present(conn, wh, sa.select(pdir), "start_date", "planned_end_date", "actual_end_date")
+        projects = frame(conn, sa.select(pd_).where(pd_.c.as_of_date == as_of), "as_of_date")
+        projects_week_ago = frame(conn, sa.select(pd_).where(pd_.c.as_of_date == week_ago), "as_of_date")
+        effort = frame(conn, sa.select(ew).where(ew.c.week_start.between(
             monday - dt.timedelta(days=7 * (EFFORT_WEEKS - 1)), monday)), "week_start")
         latest_run = _run_covering(conn, as_of)
         week_ago_run = _run_covering(conn, week_ago, before=latest_run)
         q = TABLES["quarantine"]
-        quarantine = _frame(conn, sa.select(q.c.run_id, q.c.entity, q.c.rule, q.c.record_id))
+        quarantine = frame(conn, sa.select(q.c.run_id, q.c.entity, q.c.rule, q.c.record_id))
         r = TABLES["restatements"]
         since = dt.datetime.combine(as_of - dt.timedelta(days=RESTATED_SINCE_DAYS), dt.time(), tzinfo=dt.UTC)
-        restatements = _if_present(conn, wh, sa.select(r).where(r.c.as_of_date <= as_of, r.c.restated_at >= since)
+        restatements = if_present(conn, wh, sa.select(r).where(r.c.as_of_date <= as_of, r.c.restated_at >= since)
                                    .order_by(r.c.metric, r.c.as_of_date), "as_of_date")
         targets, notes = (_whole(conn, wh, name, *dates) for name, dates in (
             ("targets", ("month",)), ("review_notes", ("noted_on", "follow_up_by", "closed_on"))))
@@ -129,9 +129,8 @@ def read_review_data(wh: Warehouse, as_of: dt.date) -> ReviewData:
 
 
 def _whole(conn: sa.Connection, wh: Warehouse, name: str, *dates: str) -> pd.DataFrame:
-    """A table not by as-of date, whole; empty where the warehouse (or this version) has none."""
-    table = TABLES.get(name)
-    return pd.DataFrame() if table is None else _if_present(conn, wh, sa.select(table), *dates)
+    """A table not by as-of date, whole (none, with its columns, in a warehouse of an older version)."""
+    return if_present(conn, wh, sa.select(TABLES[name]), *dates)
 
 
 def _decided_campaigns(conn: sa.Connection, wh: Warehouse, notes: pd.DataFrame,
@@ -141,14 +140,12 @@ def _decided_campaigns(conn: sa.Connection, wh: Warehouse, notes: pd.DataFrame,
     decisions = Notes.of(notes).campaign_decisions(as_of)
     if decisions.empty:
         return pd.DataFrame(), pd.DataFrame()
-    c, s = TABLES["campaign_daily"], TABLES.get("campaign_spend_daily")
+    c, s = TABLES["campaign_daily"], TABLES["campaign_spend_daily"]
     pairs = sa.tuple_(c.c.channel, c.c.campaign).in_(list(zip(decisions["channel"], decisions["campaign"],
                                                               strict=True)))
-    at = _if_present(conn, wh, sa.select(c).where(c.c.as_of_date.in_(
+    at = if_present(conn, wh, sa.select(c).where(c.c.as_of_date.in_(
         sorted({d.date() for d in decisions["noted_on"]})), pairs), "as_of_date")
-    if s is None:
-        return at, pd.DataFrame()
-    since = _if_present(conn, wh, sa.select(s).where(
+    since = if_present(conn, wh, sa.select(s).where(
         s.c.spend_date > decisions["noted_on"].min().date(), s.c.spend_date <= as_of,
         sa.tuple_(s.c.channel, s.c.campaign).in_(list(zip(decisions["channel"], decisions["campaign"], strict=True)))),
         "spend_date")
@@ -166,16 +163,22 @@ def _run_covering(conn: sa.Connection, day: dt.date, before: dict | None = None)
     return dict(row) if row else None
 
 
-def _if_present(conn: sa.Connection, wh: Warehouse, statement: sa.Select, *dates: str) -> pd.DataFrame:
-    """The rows of a table a warehouse of an older version (read, never migrated, by `opsmetrics
-    report`) may not have: then none, with the table's columns."""
+def has_table(conn: sa.Connection, wh: Warehouse, name: str) -> bool:
+    """Whether the warehouse has the table: one of an older version (read, never migrated, by
+    `opsmetrics report`) may not."""
+    return sa.inspect(conn).has_table(name, schema=wh.schema)
+
+
+def if_present(conn: sa.Connection, wh: Warehouse, statement: sa.Select, *dates: str) -> pd.DataFrame:
+    """The rows of a table a warehouse of an older version may not have (`has_table`): then none,
+    with the table's columns."""
     table = statement.get_final_froms()[0]
-    if not sa.inspect(conn).has_table(table.name, schema=wh.schema):
+    if not has_table(conn, wh, table.name):
         return pd.DataFrame(columns=[col.name for col in table.columns])
-    return _frame(conn, statement, *dates)
+    return frame(conn, statement, *dates)
 
 
-def _frame(conn: sa.Connection, statement, *dates: str) -> pd.DataFrame:
+def frame(conn: sa.Connection, statement, *dates: str) -> pd.DataFrame:
     result = conn.execute(statement)
     frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
     for column in dates:

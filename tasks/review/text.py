@@ -17,7 +17,6 @@ TEXT: dict[str, dict[str, str]] = {
                        "at {generated} (UTC).",
                  "zh": "数据截至 {date}，金额单位 {currency}；“一周前”指截至 {week_ago} 的数据。读取自 {warehouse}，"
                        "生成于 {generated}（UTC）。"},
-    "contents": {"en": "Contents", "zh": "目录"},
     "no_data": {"en": "No data for this as-of date.", "zh": "该日期没有数据。"},
     "more_rows": {"en": "… and {n} more", "zh": "……另有 {n} 条"},
     # what changed
@@ -49,7 +48,6 @@ TEXT: dict[str, dict[str, str]] = {
     "signals": {"en": "Signals", "zh": "信号"},
     "no_signals": {"en": "No analysed metric moved beyond its usual variation this week.",
                    "zh": "本周没有被分析的指标超出其正常波动范围。"},
-    "no_signal": {"en": "no signal", "zh": "无信号"},
     "inside_limits": {"en": "No signal", "zh": "无信号"},
     "series": {"en": "Series", "zh": "序列"},
     "series_weekly": {"en": "week's flow", "zh": "周流量"},
@@ -134,11 +132,8 @@ TEXT: dict[str, dict[str, str]] = {
     "cost_chart": {"en": "Cost per opportunity (90 d) and cost per win of the matured cohort, per channel",
                    "zh": "各渠道单个商机成本（90天）与成熟批次单笔赢单成本"},
     "cost_per_lead": {"en": "Cost per lead", "zh": "单条线索成本"},
-    "cost_per_win": {"en": "Cost per win", "zh": "单笔赢单成本"},
     "no_cost": {"en": "{what}: no channel has one (no spend, or no opportunity or win to divide it by).",
                 "zh": "{what}：没有任何渠道有此数值（没有投入，或没有商机、赢单可分摊）。"},
-    "qualified": {"en": "Qualified", "zh": "合格"},
-    "converted": {"en": "Converted", "zh": "转化"},
     "won": {"en": "Won", "zh": "赢单"},
     # campaigns
     "campaigns": {"en": "Campaigns: keep or drop", "zh": "运营活动：保留还是放弃"},

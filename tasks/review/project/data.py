@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import sqlalchemy as sa
 
-from tasks.review.data import ReviewError
+from tasks.review.data import ReviewError, frame, has_table
 from tasks.warehouse.connect import Warehouse
 from tasks.warehouse.tables import TABLES
 
@@ -69,20 +69,20 @@ def read_project_data(wh: Warehouse, project_id: str, as_of: dt.date) -> Project
                                                     "portfolio_daily"))
     monday = as_of - dt.timedelta(days=as_of.weekday())
     with wh.begin() as conn:
-        daily = _frame(conn, sa.select(pd_).where(pd_.c.project_id == project_id, pd_.c.as_of_date <= as_of)
+        daily = frame(conn, sa.select(pd_).where(pd_.c.project_id == project_id, pd_.c.as_of_date <= as_of)
                        .order_by(pd_.c.as_of_date), "as_of_date")
-        present = {name for name in (*OPTIONAL, "project_directory") if _has(conn, wh, name)}
-        directory = (_frame(conn, sa.select(pdir).where(pdir.c.project_id == project_id), *DIRECTORY_DATES)
+        present = {name for name in (*OPTIONAL, "project_directory") if has_table(conn, wh, name)}
+        directory = (frame(conn, sa.select(pdir).where(pdir.c.project_id == project_id), *DIRECTORY_DATES)
                      if "project_directory" in present else pd.DataFrame(columns=[c.name for c in pdir.columns]))
         if daily.empty or daily["as_of_date"].iloc[-1] != pd.Timestamp(as_of):
             raise ReviewError(_refusal(conn, wh, project_id, as_of, daily, directory, portfolio, pd_))
-        effort = _frame(conn, sa.select(ew).where(ew.c.project_id == project_id, ew.c.week_start <= monday)
+        effort = frame(conn, sa.select(ew).where(ew.c.project_id == project_id, ew.c.week_start <= monday)
                         .order_by(ew.c.week_start), "week_start")
         optional = {}
         for name, dates in OPTIONAL.items():
-            table = TABLES.get(name)
-            if table is None or name not in present:
-                optional[name] = pd.DataFrame(columns=[c.name for c in table.columns] if table is not None else [])
+            table = TABLES[name]
+            if name not in present:
+                optional[name] = pd.DataFrame(columns=[c.name for c in table.columns])
                 continue
             query = sa.select(table)
             if name == "review_notes":
@@ -91,7 +91,7 @@ def read_project_data(wh: Warehouse, project_id: str, as_of: dt.date) -> Project
                 query = query.where(table.c.project_id == project_id)
             if name == "feedback_responses":
                 query = query.where(table.c.submitted_date <= as_of)
-            optional[name] = _frame(conn, query, *dates)
+            optional[name] = frame(conn, query, *dates)
     return ProjectData(project_id, as_of, directory, daily.reset_index(drop=True), effort,
                        optional["project_milestones"], optional["project_licenses"], optional["feedback_responses"],
                        optional["review_notes"], frozenset(set(OPTIONAL) - present), wh.url)
@@ -123,18 +123,6 @@ def _refusal(conn: sa.Connection, wh: Warehouse, project_id: str, as_of: dt.date
     last = daily["as_of_date"].iloc[-1].date()
     return (f"project {project_id!r} has no row in project_daily as of {as_of} in {wh.url} (its last row up to that "
             f"date is of {last})")
-
-
-def _has(conn: sa.Connection, wh: Warehouse, name: str) -> bool:
-    return name in TABLES and sa.inspect(conn).has_table(name, schema=wh.schema)
-
-
-def _frame(conn: sa.Connection, statement: sa.Select, *dates: str) -> pd.DataFrame:
-    result = conn.execute(statement)
-    frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
-    for column in dates:
-        frame[column] = pd.to_datetime(frame[column])
-    return frame
 
 
 def projects_to_page(wh: Warehouse, as_of: dt.date) -> list[str]:

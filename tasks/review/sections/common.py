@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from schemas.config import MIN_RESPONSES
 from schemas.review import METRICS
 from tasks.review.data import ReviewData
 from tasks.review.plan import Notes, Plan
@@ -22,7 +23,7 @@ class Context:
     data: ReviewData
     words: Words
     currency: str
-    min_responses: int = 5  # settings.review.min_responses: a project's NPS is judged over at least these
+    min_responses: int = MIN_RESPONSES  # settings.review.min_responses: a project's NPS is judged over at least these
     charts: dict[str, dict] = field(default_factory=dict)  # chart id → Vega-Lite spec, in page order
 
     @property

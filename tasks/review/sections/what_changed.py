@@ -9,9 +9,9 @@ from __future__ import annotations
 import pandas as pd
 
 from schemas.review import DIRECTIONS, review_metric
-from schemas.tables import SIGNAL_SERIES, WEEKLY_CHANGE
+from schemas.tables import SIGNAL_SERIES, SIGNAL_WEEKS, WEEKLY_CHANGE
 from tasks.review import charts
-from tasks.review.data import SIGNAL_WEEKS, weekly_dates
+from tasks.review.data import weekly_dates
 from tasks.review.sections.common import Context, Raw, Section, esc, para, table, tone
 from tasks.review.text import fmt_change, fmt_value, missing, unit_label
 
