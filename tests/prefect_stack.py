@@ -57,9 +57,9 @@ class Stack:
     def ui(self) -> str:
         return self.api.removesuffix("/api")
 
-    def start(self, name: str, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
+    def start(self, name: str, *args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.Popen:
         log = open(self.home / f"{name}.log", "w")
-        proc = subprocess.Popen([PREFECT, *args], cwd=ROOT, env={**self.env, **(env or {})}, stdout=log,
+        proc = subprocess.Popen([PREFECT, *args], cwd=cwd or ROOT, env={**self.env, **(env or {})}, stdout=log,
                                 stderr=subprocess.STDOUT, start_new_session=True)
         self.processes.append(proc)
         return proc
@@ -86,12 +86,13 @@ class Stack:
         self.server.wait(timeout=60)
         self.serve(f"server{len(self.processes)}")
 
-    def start_worker(self, name: str) -> subprocess.Popen:
-        """A process worker of the opsmetrics-process pool; OPSMETRICS_WORKER is its name."""
+    def start_worker(self, name: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.Popen:
+        """A process worker of the opsmetrics-process pool; OPSMETRICS_WORKER is its name. `env` and
+        `cwd`: a worker of its own machine (its environment, its working folder; default the checkout)."""
         # at most two runs per worker: a backfill's parent run holds a slot, so no worker can
         # take every chunk and each one gets some
         return self.start(name, "worker", "start", "--pool", "opsmetrics-process", "--name", name, "--limit", "2",
-                          env={**self.worker_env, "OPSMETRICS_WORKER": name})
+                          env={**self.worker_env, "OPSMETRICS_WORKER": name, **(env or {})}, cwd=cwd)
 
     def kill(self, proc: subprocess.Popen) -> list[int]:
         """SIGKILL a process started by `start` and everything it started, as a machine that dies
