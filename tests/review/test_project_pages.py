@@ -195,3 +195,20 @@ def test_the_packs_red_and_amber_rows_link_to_pages_that_exist(sample, tmp_path)
     for href, _ in zh:
         page = (out.parent / href).read_text(encoding="utf-8")
         assert '<html lang="zh-CN">' in page and '<a class="back" href="../pack.zh.html">' in page
+
+
+def test_the_pages_of_a_run_are_read_in_one_batch_that_gives_each_project_what_it_alone_gives(sample):
+    """write_project_pages reads every red and amber project at once (one query per table, not per
+    project and table): each project's data must be what reading it alone gives, frame for frame."""
+    from tasks.review.project.data import read_projects_data
+
+    ids = sorted(urgent(sample))
+    batch = read_projects_data(sample.wh, [*ids, ids[0]], END)  # a project asked twice is read once
+    assert [d.project_id for d in batch] == ids
+    for together in batch:
+        alone = read_project_data(sample.wh, together.project_id, END)
+        for part in ("directory", "daily", "effort", "milestones", "licences", "responses", "notes"):
+            # a column all missing for one project reads None alone and NaN beside others: both missing
+            a, b = (f.astype(object).where(f.notna(), None) for f in (getattr(together, part), getattr(alone, part)))
+            pd.testing.assert_frame_equal(a, b, check_dtype=False, obj=f"{together.project_id} {part}")
+        assert together.absent == alone.absent

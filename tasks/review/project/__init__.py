@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tasks.review.page import write_atomically
 from tasks.review.paths import project_page_path
-from tasks.review.project.data import ProjectData, projects_to_page, read_project_data
+from tasks.review.project.data import ProjectData, projects_to_page, read_project_data, read_projects_data
 from tasks.review.project.page import build_project_page
 from tasks.warehouse.connect import Warehouse
 
@@ -33,5 +33,8 @@ def write_project_pages(wh: Warehouse, as_of: dt.date, pack: str | Path, *, lang
     `projects/`, each linking back to it): what the pack's Delivery table links to."""
     pack = Path(pack)
     back = f"../{pack.name}"
-    return [write_project_page(wh, p, as_of, project_page_path(pack.parent, p, as_of, lang), lang=lang,
-                               currency=currency, back=back) for p in projects_to_page(wh, as_of)]
+    pages = []
+    for data in read_projects_data(wh, projects_to_page(wh, as_of), as_of):  # one read for them all
+        page, _ = build_project_page(data, lang=lang, currency=currency, back=back)
+        pages.append(write_atomically(project_page_path(pack.parent, data.project_id, as_of, lang), page))
+    return pages

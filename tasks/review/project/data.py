@@ -65,36 +65,61 @@ def read_project_data(wh: Warehouse, project_id: str, as_of: dt.date) -> Project
     """Everything the page of `project_id` shows as of `as_of`. ReviewError, naming the project and
     the warehouse, if the date is not published, the project is unknown, or it has no project_daily
     row at D (planned or not started then)."""
+    return read_projects_data(wh, [project_id], as_of)[0]
+
+
+def read_projects_data(wh: Warehouse, project_ids: list[str], as_of: dt.date) -> list[ProjectData]:
+    """`read_project_data` of several projects, in their order, read in one transaction with one
+    query per table for all of them: a nightly run writes a page per red or amber project (38 at
+    scale 1), and a query per project and table was most of their time."""
     pd_, pdir, ew, portfolio = (TABLES[n] for n in ("project_daily", "project_directory", "effort_weekly",
                                                     "portfolio_daily"))
+    ids = list(dict.fromkeys(str(p) for p in project_ids))
     monday = as_of - dt.timedelta(days=as_of.weekday())
     with wh.begin() as conn:
-        daily = frame(conn, sa.select(pd_).where(pd_.c.project_id == project_id, pd_.c.as_of_date <= as_of)
-                       .order_by(pd_.c.as_of_date), "as_of_date")
         present = {name for name in (*OPTIONAL, "project_directory") if has_table(conn, wh, name)}
-        directory = (frame(conn, sa.select(pdir).where(pdir.c.project_id == project_id), *DIRECTORY_DATES)
-                     if "project_directory" in present else pd.DataFrame(columns=[c.name for c in pdir.columns]))
-        if daily.empty or daily["as_of_date"].iloc[-1] != pd.Timestamp(as_of):
-            raise ReviewError(_refusal(conn, wh, project_id, as_of, daily, directory, portfolio, pd_))
-        effort = frame(conn, sa.select(ew).where(ew.c.project_id == project_id, ew.c.week_start <= monday)
-                        .order_by(ew.c.week_start), "week_start")
+        daily = _by_project(frame(conn, sa.select(pd_).where(pd_.c.project_id.in_(ids), pd_.c.as_of_date <= as_of)
+                                  .order_by(pd_.c.project_id, pd_.c.as_of_date), "as_of_date"), pd_)
+        directory = _by_project(frame(conn, sa.select(pdir).where(pdir.c.project_id.in_(ids)), *DIRECTORY_DATES)
+                                if "project_directory" in present else None, pdir)
+        for pid in ids:
+            rows = daily(pid)
+            if rows.empty or rows["as_of_date"].iloc[-1] != pd.Timestamp(as_of):
+                raise ReviewError(_refusal(conn, wh, pid, as_of, rows, directory(pid), portfolio, pd_))
+        effort = _by_project(frame(conn, sa.select(ew).where(ew.c.project_id.in_(ids), ew.c.week_start <= monday)
+                                   .order_by(ew.c.project_id, ew.c.week_start), "week_start"), ew)
         optional = {}
         for name, dates in OPTIONAL.items():
             table = TABLES[name]
             if name not in present:
-                optional[name] = pd.DataFrame(columns=[c.name for c in table.columns])
+                optional[name] = _by_project(None, table)
                 continue
-            query = sa.select(table)
-            if name == "review_notes":
-                query = query.where(sa.func.trim(table.c.subject) == project_id, table.c.noted_on <= as_of)
+            if name == "review_notes":  # a note about a project names it as its subject
+                subject = sa.func.trim(table.c.subject)
+                query = sa.select(table, subject.label("project_id")).where(subject.in_(ids),
+                                                                           table.c.noted_on <= as_of)
             else:
-                query = query.where(table.c.project_id == project_id)
+                query = sa.select(table).where(table.c.project_id.in_(ids))
             if name == "feedback_responses":
                 query = query.where(table.c.submitted_date <= as_of)
-            optional[name] = frame(conn, query, *dates)
-    return ProjectData(project_id, as_of, directory, daily.reset_index(drop=True), effort,
-                       optional["project_milestones"], optional["project_licenses"], optional["feedback_responses"],
-                       optional["review_notes"], frozenset(set(OPTIONAL) - present), wh.url)
+            optional[name] = _by_project(frame(conn, query, *dates), table)
+    absent = frozenset(set(OPTIONAL) - present)
+    return [ProjectData(pid, as_of, directory(pid), daily(pid), effort(pid), optional["project_milestones"](pid),
+                        optional["project_licenses"](pid), optional["feedback_responses"](pid),
+                        optional["review_notes"](pid), absent, wh.url) for pid in ids]
+
+
+def _by_project(rows: pd.DataFrame | None, table: sa.Table):
+    """A project's rows of `rows` (read for several projects), in their order, with the table's
+    columns only; none (with the columns) where `rows` is None: a table the warehouse lacks."""
+    columns = [c.name for c in table.columns]
+    groups = {} if rows is None or rows.empty else {str(k): g for k, g in rows.groupby("project_id", sort=False)}
+
+    def of(project_id: str) -> pd.DataFrame:
+        found = groups.get(project_id)
+        return pd.DataFrame(columns=columns) if found is None else found[columns].reset_index(drop=True)
+
+    return of
 
 
 def _refusal(conn: sa.Connection, wh: Warehouse, project_id: str, as_of: dt.date, daily: pd.DataFrame,
