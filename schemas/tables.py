@@ -30,6 +30,11 @@ from schemas.outputs import (
 )
 from schemas.sources import ENTITIES
 
+# METRICS.md, project_daily `health` (active projects only): red if cost_variance > 0, milestones_overdue
+# >= 2 or schedule_slip_days > 14; else amber if budget_burn > 0.9, milestones_overdue = 1 or
+# schedule_slip_days > 0; else green. Declared once: the mart, the project page and the message read them.
+HEALTH_RED_OVERDUE, HEALTH_RED_SLIP_DAYS, HEALTH_AMBER_BURN = 2, 14, 0.9
+
 PROJECT_DAILY = Table(
     "project_daily", "one row per project per as-of date, for projects active, delivered or cancelled at D",
     ("as_of_date", "project_id"), (

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from schemas.tables import PROJECT_DAILY
+from schemas.tables import HEALTH_AMBER_BURN, HEALTH_RED_OVERDUE, HEALTH_RED_SLIP_DAYS, PROJECT_DAILY
 from tasks.marts.calendar import (
     NEVER,
     Grid,
@@ -145,7 +145,7 @@ def _readings(usage: pd.DataFrame, licences: pd.DataFrame) -> pd.DataFrame:
 def health(rows: pd.DataFrame) -> np.ndarray:
     """red / amber / green for active projects (METRICS.md), null otherwise."""
     slip, overdue_milestones = rows["schedule_slip_days"], rows["milestones_overdue"]
-    red = (rows["cost_variance"] > 0) | (overdue_milestones >= 2) | (slip > 14)
-    amber = (rows["budget_burn"] > 0.9) | (overdue_milestones == 1) | (slip > 0)
+    red = (rows["cost_variance"] > 0) | (overdue_milestones >= HEALTH_RED_OVERDUE) | (slip > HEALTH_RED_SLIP_DAYS)
+    amber = (rows["budget_burn"] > HEALTH_AMBER_BURN) | (overdue_milestones == 1) | (slip > 0)
     colour = np.where(red, "red", np.where(amber, "amber", "green"))
     return np.where(rows["state"].eq("active"), colour, None)

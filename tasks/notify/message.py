@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 from schemas.config import Settings
 from schemas.review import review_metric
-from schemas.tables import WEEKLY_CHANGE
+from schemas.tables import HEALTH_RED_OVERDUE, HEALTH_RED_SLIP_DAYS, WEEKLY_CHANGE
 from tasks.report import RunResult
 from tasks.review.data import frame, has_table
 from tasks.review.plan import Notes, Plan
@@ -193,9 +193,9 @@ def _red_projects(conn: sa.Connection, wh: Warehouse, as_of: dt.date, currency: 
         why = []
         if not missing(r["cost_variance"]) and r["cost_variance"] > 0:
             why.append(t("over_budget", amount=fmt_value(r["cost_variance"], "money", currency)))
-        if not missing(r["milestones_overdue"]) and r["milestones_overdue"] >= 2:
+        if not missing(r["milestones_overdue"]) and r["milestones_overdue"] >= HEALTH_RED_OVERDUE:
             why.append(t("milestones", n=int(r["milestones_overdue"])))
-        if not missing(r["schedule_slip_days"]) and r["schedule_slip_days"] > 14:
+        if not missing(r["schedule_slip_days"]) and r["schedule_slip_days"] > HEALTH_RED_SLIP_DAYS:
             why.append(t("slip", n=int(r["schedule_slip_days"])))
         name, account = names.get(r["project_id"], (None, None))
         out.append(RedProject(r["project_id"], name, account or _text(r["account_id"]), tuple(why)))

@@ -23,18 +23,17 @@ import numpy as np
 import pandas as pd
 
 from schemas.review import HEALTH, PHASES, ROLES, value_label
+from schemas.tables import HEALTH_AMBER_BURN, HEALTH_RED_OVERDUE, HEALTH_RED_SLIP_DAYS
 from tasks.review import charts, project_charts
 from tasks.review.page import render
 from tasks.review.project.data import ProjectData
 from tasks.review.sections.common import Raw, Section, esc, para, table, when
+from tasks.review.sections.delivery import HEALTH_RANK
 from tasks.review.text import TEXT as _KEYS
 from tasks.review.text import Words, fmt_change, fmt_value, missing
 
-# METRICS.md, project_daily `health` (active projects only): red if cost_variance > 0, milestones_overdue
-# >= 2 or schedule_slip_days > 14; else amber if budget_burn > 0.9, milestones_overdue = 1 or
-# schedule_slip_days > 0; else green
-RED_OVERDUE, RED_SLIP_DAYS, AMBER_BURN = 2, 14, 0.9
-RANK = {"red": 0, "amber": 1, "green": 2}
+# the health rule's thresholds (schemas/tables.py, from METRICS.md's project_daily `health`)
+RED_OVERDUE, RED_SLIP_DAYS, AMBER_BURN = HEALTH_RED_OVERDUE, HEALTH_RED_SLIP_DAYS, HEALTH_AMBER_BURN
 # the page's own styles (the pack's STYLE is in the head): comments kept as written
 STYLE = """<style>
 td.comment { white-space: pre-wrap; max-width: 640px; }
@@ -78,7 +77,7 @@ def health_reasons(row: pd.Series, words: Words, currency: str, planned_end: obj
         out.append(Reason("slip", "red" if slip > RED_SLIP_DAYS else "amber",
                           words("proj_slip_long" if slip > RED_SLIP_DAYS else "proj_slip_short", n=f"{slip:,.0f}",
                                 end=end)))
-    return sorted(out, key=lambda r: RANK[r.colour])
+    return sorted(out, key=lambda r: HEALTH_RANK[r.colour])
 
 
 def rule_checks(row: pd.Series) -> dict[str, str | None]:
