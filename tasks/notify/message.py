@@ -45,22 +45,21 @@ WORDS: dict[str, dict[str, str]] = {
                         "（opsmetrics status 列出已发布的日期与失败的运行）。"},
     "pack": {"en": "Review pack: {link}", "zh": "周度回顾：{link}"},
     "no_pack": {"en": "Review pack: not written (see the run's log)", "zh": "周度回顾：未生成（见运行日志）"},
-    "signals": {"en": "Signals as of {date} ({n}):", "zh": "截至 {date} 的信号（{n} 个）："},
+    "msg_signals": {"en": "Signals as of {date} ({n}):", "zh": "截至 {date} 的信号（{n} 个）："},
     "signals_none": {"en": "Signals as of {date}: none.", "zh": "截至 {date} 的信号：无。"},
     "signals_missing": {"en": "Signals as of {date}: review_signals has no rows for this date.",
                         "zh": "截至 {date} 的信号：review_signals 中没有该日期的数据。"},
-    "owner": {"en": "owner: {owner}", "zh": "负责人：{owner}"},
-    "no_owner": {"en": "no owner", "zh": "无负责人"},
+    "msg_owner": {"en": "owner: {owner}", "zh": "负责人：{owner}"},
     "red": {"en": "Red projects ({n}):", "zh": "红色项目（{n} 个）："},
     "red_none": {"en": "Red projects: none.", "zh": "红色项目：无。"},
     "over_budget": {"en": "over budget by {amount}", "zh": "超预算 {amount}"},
     "milestones": {"en": "{n} overdue milestones", "zh": "{n} 个里程碑逾期"},
-    "slip": {"en": "{n} days past its planned end", "zh": "超过计划结束日 {n} 天"},
+    "msg_slip": {"en": "{n} days past its planned end", "zh": "超过计划结束日 {n} 天"},
     "follow_ups": {"en": "Overdue follow-ups ({n}):", "zh": "逾期未办的跟进事项（{n} 项）："},
     "follow_ups_none": {"en": "Overdue follow-ups: none.", "zh": "逾期未办的跟进事项：无。"},
     "due": {"en": "due {date} ({days} days overdue)", "zh": "应于 {date} 前跟进（已逾期 {days} 天）"},
     "due_1": {"en": "due {date} (1 day overdue)", "zh": "应于 {date} 前跟进（已逾期 1 天）"},
-    "decision": {"en": "decision: {decision}", "zh": "决定：{decision}"},
+    "msg_decision": {"en": "decision: {decision}", "zh": "决定：{decision}"},
     "unreadable": {"en": "The signals, red projects and follow-ups could not be read: {reason}",
                    "zh": "无法读取信号、红色项目与跟进事项：{reason}"},
     "flow_nightly_refresh": {"en": "nightly refresh", "zh": "每日刷新"},
@@ -116,6 +115,7 @@ class Text:
         self.lang, self.pack = lang, Words(lang)
 
     def __call__(self, key: str, **values: object) -> str:
+        # the message's own keys never shadow the pack's (a test holds them apart)
         return WORDS[key][self.lang].format(**values) if key in WORDS else self.pack(key, **values)
 
     def decision(self, value: str) -> str:
@@ -196,7 +196,7 @@ def _red_projects(conn: sa.Connection, wh: Warehouse, as_of: dt.date, currency: 
         if not missing(r["milestones_overdue"]) and r["milestones_overdue"] >= HEALTH_RED_OVERDUE:
             why.append(t("milestones", n=int(r["milestones_overdue"])))
         if not missing(r["schedule_slip_days"]) and r["schedule_slip_days"] > HEALTH_RED_SLIP_DAYS:
-            why.append(t("slip", n=int(r["schedule_slip_days"])))
+            why.append(t("msg_slip", n=int(r["schedule_slip_days"])))
         name, account = names.get(r["project_id"], (None, None))
         out.append(RedProject(r["project_id"], name, account or _text(r["account_id"]), tuple(why)))
     return sorted(out, key=lambda x: ((x.name or x.project_id).lower(), x.project_id))
@@ -255,9 +255,9 @@ def completed_message(result: RunResult, findings: Findings | None, pack: str | 
         elif not findings.signals:
             lines += [t("signals_none", date=day) + " " + t("no_signals")]
         else:
-            lines.append(t("signals", date=day, n=len(findings.signals)))
+            lines.append(t("msg_signals", date=day, n=len(findings.signals)))
             lines += _listed(t, [f"{s.label}: {s.value}, {s.rule}; "
-                                 + (t("owner", owner=s.owner) if s.owner else t("no_owner")) for s in findings.signals])
+                                 + (t("msg_owner", owner=s.owner) if s.owner else t("no_owner")) for s in findings.signals])
         lines.append("")
         if findings.red_projects:
             lines.append(t("red", n=len(findings.red_projects)))
@@ -279,11 +279,11 @@ def completed_message(result: RunResult, findings: Findings | None, pack: str | 
 
 def _follow_up(t: Text, f: FollowUp, as_of: dt.date) -> str:
     parts = [f.subject + (f" ({f.metric})" if f.metric else ""),
-             t("owner", owner=f.owner) if f.owner else t("no_owner"),
+             t("msg_owner", owner=f.owner) if f.owner else t("no_owner"),
              t("due" if (as_of - f.follow_up_by).days != 1 else "due_1", date=f.follow_up_by,
                days=(as_of - f.follow_up_by).days)]
     if f.decision:
-        parts.append(t("decision", decision=t.decision(f.decision)))
+        parts.append(t("msg_decision", decision=t.decision(f.decision)))
     return "; ".join(parts)
 
 

@@ -111,3 +111,13 @@ def test_a_failed_run_says_the_flow_the_dates_and_the_reason():
         "The nightly refresh failed for the as-of dates 2026-11-28 … 2026-11-30 (run run-2).",
         "Reason: quarantine gate: deals: 230 of 4012 rows quarantined (5.7% > 5.0%)"]
     assert "the tables are as the last good run left them" in message.body
+
+
+def test_the_messages_own_words_never_hide_the_packs():
+    """The message falls back on the pack's words (tasks/review/text.py): a key of its own with the
+    same name would silently replace the pack's everywhere the message uses it."""
+    from tasks.notify.message import WORDS
+    from tasks.review.text import TEXT
+
+    assert set(WORDS) & set(TEXT) == set()
+    assert all(set(v) == {"en", "zh"} for v in WORDS.values())
