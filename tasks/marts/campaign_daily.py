@@ -23,10 +23,9 @@ def campaign_daily(facts: Facts, grid: Grid) -> pd.DataFrame:
     pairs = pd.concat([leads[PAIR], spend[PAIR]]).drop_duplicates().sort_values(PAIR, ignore_index=True)
     of_lead, of_spend = Groups.of_rows(leads, pairs), Groups.of_rows(spend, pairs)
     m = campaign_measures(leads, facts.deals, spend, grid, of_lead, of_spend)
-    # a row where the pair has a lead created, or a spend row dated (a spend of 0 counts), in W90 or
-    # P90: together they are the 180 days ending D
-    pair, date = np.nonzero((count_in_window(leads["created_day"], 180, grid, of_lead) > 0)
-                            | (count_in_window(spend["day"], 180, grid, of_spend) > 0))
+    # a row where the pair has a lead created, or a spend row dated (a spend of 0 counts: a count,
+    # not the sums), in W90 or P90: together they are the 180 days ending D
+    pair, date = np.nonzero((m.leads + m.leads_prior > 0) | (count_in_window(spend["day"], 180, grid, of_spend) > 0))
 
     def at(matrix: np.ndarray) -> np.ndarray:
         return matrix[pair, date]
