@@ -107,11 +107,18 @@ class Notes:
         `channel` and `campaign` split off (at the first "/": a campaign name may hold one)."""
         r = self.rows
         d = r[r["decision"].notna() & r["subject"].fillna("").str.contains("/")
-              & (r["noted_on"] <= pd.Timestamp(as_of))].copy()
-        parts = d["subject"].str.split("/", n=1, expand=True) if not d.empty else pd.DataFrame(columns=[0, 1])
-        d["channel"], d["campaign"] = (parts[0].str.strip() if 0 in parts else None,
-                                       parts[1].str.strip() if 1 in parts else None)
-        return d.reset_index(drop=True)
+              & (r["noted_on"] <= pd.Timestamp(as_of))].reset_index(drop=True)
+        pairs = [campaign_of(s) for s in d["subject"]]
+        return d.assign(channel=[p[0] for p in pairs], campaign=[p[1] for p in pairs])
+
+
+def campaign_of(subject: object) -> tuple[str, str] | None:
+    """A note's subject naming a campaign, `channel/campaign` (split at the first "/": a campaign
+    name may hold one), as (channel, campaign); None for any other subject."""
+    if not isinstance(subject, str) or "/" not in subject:
+        return None
+    channel, campaign = (part.strip() for part in subject.split("/", 1))
+    return channel, campaign
 
 
 def vs_plan(value: float, target: float) -> tuple[float, float]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from schemas.review import CHANNELS, review_metric, value_label
+from tasks.review.plan import campaign_of
 from tasks.review.sections.common import Context, Raw, Section, esc, para, table, when
 from tasks.review.text import fmt_pct, fmt_value, missing
 
@@ -17,11 +18,10 @@ def about(ctx: Context, note) -> Raw:
     parts = []
     if isinstance(note.metric, str):
         parts.append(esc(review_metric(note.metric).label(ctx.lang)))
-    subject = note.subject
+    subject, campaign = note.subject, campaign_of(note.subject)
     if isinstance(subject, str) and subject:
-        if "/" in subject:
-            channel, campaign = (s.strip() for s in subject.split("/", 1))
-            parts.append(esc(f"{value_label(CHANNELS, channel, ctx.lang)} · {campaign}"))
+        if campaign:
+            parts.append(esc(f"{value_label(CHANNELS, campaign[0], ctx.lang)} · {campaign[1]}"))
         elif subject in ctx.names.projects:
             parts.append(ctx.names.project(subject))
         else:
