@@ -15,7 +15,7 @@ import os
 import re
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -51,6 +51,44 @@ def url_password(url: str) -> str | None:
         return urlsplit(url).password
     except ValueError:
         return None
+
+
+# a SQLite URL as SQLAlchemy reads it: `sqlite[+driver]://[host]/[database][?query]`
+_SQLITE_URL = re.compile(r"sqlite(?:\+\w+)?://(?P<host>[^/?]*)(?:/(?P<database>[^?]*))?(?:\?(?P<query>.*))?",
+                         re.IGNORECASE | re.DOTALL)
+
+
+def sqlite_not_kept(url: str) -> str | None:
+    """Why a SQLite warehouse URL keeps nothing after the run, or None. No database file
+    (`sqlite://`, `sqlite:///`: an empty variable in the URL), `:memory:`, `file::memory:` or
+    `?mode=memory` are databases that vanish when the run's connection closes (SQLAlchemy opens
+    `:memory:` for a URL without a database; SQLite takes an empty `file:` name as a temporary
+    database, deleted the same way). Such a run would say "published" and leave nothing to read."""
+    match = _SQLITE_URL.fullmatch(url.strip())
+    if match is None:
+        return None
+    database = match["database"] or ""
+    name = database.removeprefix("file:") if database.lower().startswith("file:") else database
+    modes = [m.lower() for m in parse_qs(match["query"] or "").get("mode", [])]
+    if match["host"]:  # not a URL SQLAlchemy's SQLite dialect takes: it says so itself
+        return None
+    if not name and "memory" not in modes:  # SQLAlchemy opens :memory: (a variable left empty in the URL?)
+        said = f"{url.strip()!r} names no database file, so SQLite would hold the warehouse in memory"
+    elif name.startswith(":memory:") or "memory" in modes:
+        said = f"{url.strip()!r} is an in-memory SQLite database"
+    else:
+        return None
+    return f"{said}: nothing would be kept after the run; give a file, e.g. sqlite:///warehouse.db"
+
+
+def check_warehouse_url(value: str) -> str:
+    """The warehouse setting: a reference (checked when resolved, tasks/warehouse/connect.py) or a
+    URL whose database outlives the run."""
+    if not is_reference(value):
+        reason = sqlite_not_kept(value)
+        if reason:
+            raise ValueError(reason)
+    return value
 
 
 class Strict(BaseModel):
@@ -354,6 +392,11 @@ class Settings(Strict):
     def _snapshot_dir(cls, value: str) -> str:
         return check_snapshot_dir(value)
 
+    @field_validator("warehouse")
+    @classmethod
+    def _warehouse(cls, value: str) -> str:
+        return check_warehouse_url(value)
+
 
 def check_snapshot_dir(value: str) -> str:
     """A folder or an fsspec URL, not blank, carrying no password: chunks are handed it as a flow
@@ -415,7 +458,7 @@ class RunOptions(Strict):
         if value and not is_reference(value) and url_password(value):
             raise ValueError("the URL carries a password; give the warehouse as env:VARIABLE or "
                              "secret:BLOCK_NAME instead, so the password is never stored with the run")
-        return value
+        return None if value is None else check_warehouse_url(value)
 
 
 def load_settings(options: RunOptions | None = None, *, config: str | Path | None = None) -> Settings:

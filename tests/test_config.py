@@ -2,6 +2,8 @@
 options, in that order of strength; and every error naming the file and the setting's full path."""
 from __future__ import annotations
 
+import os
+import re
 import resource
 import subprocess
 import sys
@@ -161,3 +163,49 @@ def test_the_parameter_schema_refuses_a_password_before_a_server_stores_it(url, 
     schema = RunOptions.model_json_schema()
     valid = jsonschema.Draft202012Validator(schema).is_valid({"warehouse": url})
     assert valid is allowed
+
+
+# --- issue 25: a warehouse that keeps nothing -----------------------------------------------------
+
+NOT_KEPT = [("sqlite://", "names no database file"), ("sqlite:///", "names no database file"),
+            ("sqlite:///:memory:", "is an in-memory SQLite database"),
+            ("sqlite+pysqlite:///:memory:", "is an in-memory SQLite database"),
+            ("sqlite:///file::memory:?cache=shared&uri=true", "is an in-memory SQLite database"),
+            ("sqlite:///w.db?mode=memory&uri=true", "is an in-memory SQLite database"),
+            ("sqlite:///file:?uri=true", "names no database file")]
+
+
+@pytest.mark.parametrize("url,why", NOT_KEPT)
+def test_an_in_memory_or_temporary_sqlite_warehouse_is_refused_wherever_it_is_given(tmp_path, monkeypatch, url, why):
+    # `--warehouse sqlite:///` (an empty variable in the URL) ran into memory: "completed, published 1
+    # as-of date", nothing kept
+    reason = f"warehouse: {url!r} {why}"
+    with pytest.raises(SettingsError, match=f"^command line: {re.escape(reason)}.*: nothing would be kept after "
+                                            "the run; give a file, e.g. sqlite:///warehouse.db$"):
+        parse_options({"warehouse": url}, where="command line")
+    conf = write(tmp_path, f"warehouse: '{url}'\n")
+    with pytest.raises(SettingsError, match=f"^{re.escape(conf)}: {re.escape(reason)}"):
+        load_settings(config=conf)
+    monkeypatch.setenv("OPSMETRICS_WAREHOUSE", url)
+    with pytest.raises(SettingsError, match=f"^settings: {re.escape(reason)}"):
+        load_settings()
+
+
+@pytest.mark.parametrize("url", ["sqlite:///warehouse.db", "sqlite:////tmp/w.db", "sqlite:///file:w.db?uri=true",
+                                 "postgresql+psycopg://etl@db/analytics", "env:W", "secret:warehouse"])
+def test_a_warehouse_that_is_kept_is_accepted(url):
+    assert load_settings(RunOptions(warehouse=url)).warehouse == url
+
+
+def test_the_cli_refuses_an_in_memory_warehouse_before_importing_anything(tmp_path):
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "opsmetrics.cli", "run", "--warehouse",
+                           "sqlite:///"], capture_output=True, text=True, cwd=tmp_path, timeout=60,
+                          env={**os.environ, "OPSMETRICS_WAREHOUSE": "", "OPSMETRICS_CONFIG": ""})
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert lines[-1] == ("opsmetrics run failed: command line: warehouse: 'sqlite:///' names no database file, so "
+                         "SQLite would hold the warehouse in memory: nothing would be kept after the run; give a "
+                         "file, e.g. sqlite:///warehouse.db")
+    imported = {line.split("|")[-1].strip() for line in lines if line.startswith("import time:")}
+    assert not {"prefect", "great_expectations", "sqlalchemy"} & imported
+    assert list(tmp_path.iterdir()) == []  # nothing written, no ./warehouse.db

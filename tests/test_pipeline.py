@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+import re
 import subprocess
 import sys
 import textwrap
@@ -235,6 +236,18 @@ def test_an_unusable_sqlite_path_is_named(tmp_path):
         Warehouse.open(f"sqlite:///{tmp_path}")
     with pytest.raises(WarehouseError, match="is not a SQLAlchemy URL"):
         Warehouse.open("warehouse.db")
+
+
+@pytest.mark.parametrize("url", ["sqlite:///", "sqlite:///:memory:", "sqlite:///file::memory:?uri=true"])
+def test_a_warehouse_reference_that_resolves_to_memory_is_refused_when_it_is_opened(monkeypatch, url):
+    # an env: reference is resolved only when the warehouse is opened: checked there too
+    monkeypatch.setenv("WAREHOUSE_URL", url)
+    settings = Settings(warehouse="env:WAREHOUSE_URL")
+    from tasks.warehouse.connect import WarehouseError
+
+    with pytest.raises(WarehouseError, match=f"^warehouse: '{re.escape(url)}' (names no database file|is an "
+                                             "in-memory SQLite database).*nothing would be kept after the run"):
+        pipeline.open_warehouse(settings)
 
 
 # --- the plan and the review's notes: kept by hand (SOURCES.md), published whole (METRICS.md) -------------

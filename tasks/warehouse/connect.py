@@ -15,6 +15,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from schemas.config import sqlite_not_kept
+
 DEFAULT_SCHEMA = "opsmetrics"
 LANDING = "landing"  # the schema name landing tables are declared with, mapped to the real one
 
@@ -64,6 +66,10 @@ class Warehouse:
                                  "(e.g. sqlite:///warehouse.db, postgresql+psycopg://user@host/db)") from None
         sqlite = parsed.get_backend_name() == "sqlite"
         if sqlite:
+            # the URL as resolved (an env: reference is checked here, not with the settings)
+            not_kept = sqlite_not_kept(url)
+            if not_kept:
+                raise WarehouseError(f"warehouse: {not_kept}")
             check_sqlite_path(parsed.database)
         # SQLite locks the whole file while a run publishes: wait for it rather than fail at once
         engine = sa.create_engine(url, **({"connect_args": {"timeout": 120}} if sqlite else {"pool_pre_ping": True}))
