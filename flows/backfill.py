@@ -32,7 +32,15 @@ from prefect.runtime import deployment
 
 from flows.shell import pipeline_context, report, review_artifacts, run_id
 from flows.steps import PREFECT_STEPS
-from schemas.config import MAX_BACKFILL_DAYS, RunOptions, Settings, SettingsError, SnapshotRef, check_range
+from schemas.config import (
+    MAX_BACKFILL_DAYS,
+    RunOptions,
+    Settings,
+    SettingsError,
+    SnapshotRef,
+    check_not_future,
+    check_range,
+)
 from tasks import pipeline
 from tasks.errors import one_line
 from tasks.report import RunResult
@@ -69,9 +77,11 @@ def backfill(start_date: dt.date, end_date: dt.date, only_failed: bool = False, 
     options = options or RunOptions()
     log = get_run_logger()
     with pipeline_context(options) as (settings, wh):
+        check_not_future(end, settings.business_timezone, options.allow_future, name="end_date")
         if deployment.get_id() is None:  # called in-process (the CLI): one pass per run of dates
             result = pipeline.backfill(settings, start, end, warehouse=wh, log=log, run_id=run_id(),
-                                       only_failed=only_failed, full_refresh=options.full_refresh, steps=PREFECT_STEPS)
+                                       only_failed=only_failed, full_refresh=options.full_refresh,
+                                       allow_future=options.allow_future, steps=PREFECT_STEPS)
             return report(result, settings, wh)
         PREFECT_STEPS.prepare_warehouse(wh, log)
         dates = unpublished(wh, start, end) if only_failed else dates_between(start, end)
@@ -263,6 +273,7 @@ def backfill_chunk(start_date: dt.date, end_date: dt.date, options: RunOptions |
     start, end = check_range(start_date, end_date, MAX_DAYS)
     options = options or RunOptions()
     with pipeline_context(options) as (settings, wh):
+        check_not_future(end, settings.business_timezone, options.allow_future, name="end_date")
         result = pipeline.run(settings, start, end, warehouse=wh, log=get_run_logger(), run_id=run_id(),
                               flow="backfill", full_refresh=options.full_refresh, steps=PREFECT_STEPS,
                               snapshot=snapshot, review=snapshot is None, effort=effort_weekly)

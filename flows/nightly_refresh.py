@@ -8,7 +8,7 @@ from prefect import flow, get_run_logger
 
 from flows.shell import notify, report, run_id, warehouse_context
 from flows.steps import PREFECT_STEPS
-from schemas.config import RunOptions, load_settings
+from schemas.config import RunOptions, check_not_future, load_settings
 from tasks import pipeline
 from tasks.report import RunResult
 
@@ -26,11 +26,14 @@ def nightly_refresh(as_of: dt.date | None = None, options: RunOptions | None = N
     """
     options = options or RunOptions()
     settings = load_settings(options)  # a configuration that cannot be read has no channel to tell
+    if as_of:  # nor does a refused option
+        check_not_future(as_of, settings.business_timezone, options.allow_future)
     result: RunResult | None = None
     try:
         with warehouse_context(settings) as wh:
             result = pipeline.nightly(settings, as_of, warehouse=wh, log=get_run_logger(), run_id=run_id(),
-                                      full_refresh=options.full_refresh, steps=PREFECT_STEPS)
+                                      full_refresh=options.full_refresh, allow_future=options.allow_future,
+                                      steps=PREFECT_STEPS)
             notify(result, settings, wh)
             return report(result, settings, wh)
     except Exception as exc:

@@ -63,6 +63,8 @@ def _run_options(p: argparse.ArgumentParser) -> None:
                    help="let this entity through the shrink guard for this run (repeatable)")
     p.add_argument("--full-refresh", action="store_true",
                    help="connectors re-read everything (and drop records the source no longer has)")
+    p.add_argument("--allow-future", action="store_true",
+                   help="accept an as-of date after today in the business time zone (refused as a typo otherwise)")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -173,7 +175,8 @@ def _options(args: argparse.Namespace):
 
     given = {"config": args.config, "warehouse": args.warehouse,
              **{k: getattr(args, k, None) for k in ("source_dir", "timezone", "currency", "allow_shrink")},
-             "full_refresh": getattr(args, "full_refresh", False)}
+             "full_refresh": getattr(args, "full_refresh", False),
+             "allow_future": getattr(args, "allow_future", False)}
     options = parse_options({k: v for k, v in given.items() if v is not None}, where="command line")
     return options, load_settings(options)
 
@@ -220,14 +223,21 @@ def _range(options, settings, start: dt.date, end: dt.date, only_failed: bool = 
 
 
 def _run(args: argparse.Namespace) -> int:
+    from schemas.config import check_not_future
+
     options, settings = _options(args)
+    if args.as_of:
+        check_not_future(args.as_of, settings.business_timezone, options.allow_future, name="--as-of")
     result = _nightly(options, settings, args.as_of)
     print(f"run {result.run_id}: {result.status}, {result.message}")
     return 0
 
 
 def _backfill(args: argparse.Namespace) -> int:
+    from schemas.config import check_not_future
+
     options, settings = _options(args)
+    check_not_future(args.end, settings.business_timezone, options.allow_future, name="--end")
     result = _range(options, settings, args.start, args.end, args.only_failed)
     print(f"backfill {result.run_id}: {result.status}, {result.message}")
     return 0

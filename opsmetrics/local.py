@@ -14,7 +14,7 @@ import logging
 import os
 import sys
 
-from schemas.config import MAX_BACKFILL_DAYS, RunOptions, Settings, check_range, load_settings
+from schemas.config import MAX_BACKFILL_DAYS, RunOptions, Settings, check_not_future, check_range, load_settings
 
 API_ENV = "PREFECT_API_URL"
 LOG_FORMAT = "%(asctime)s.%(msecs)03d | %(levelname)-7s | %(name)s - %(message)s"
@@ -46,13 +46,16 @@ def nightly(options: RunOptions, as_of: dt.date | None = None):
     from tasks import pipeline
 
     settings, log = load_settings(options), _logger()
+    if as_of:  # a refused option tells nobody, as a configuration that cannot be read
+        check_not_future(as_of, settings.business_timezone, options.allow_future)
     print(UI_HINT, file=sys.stderr)
     run_id = pipeline.new_run_id()
     wh, result = None, None
     try:
         wh = pipeline.open_warehouse(settings)
         result = pipeline.nightly(settings, as_of, warehouse=wh, log=log, run_id=run_id,
-                                  full_refresh=options.full_refresh, steps=pipeline.LOCAL_STEPS)
+                                  full_refresh=options.full_refresh, allow_future=options.allow_future,
+                                  steps=pipeline.LOCAL_STEPS)
     except Exception as exc:  # it failed before the pipeline returned: the warehouse could not be opened or upgraded
         result = pipeline.failed_before_run(settings, "nightly_refresh", as_of, run_id, exc)
     try:
@@ -69,12 +72,13 @@ def backfill(options: RunOptions, start: object, end: object, only_failed: bool 
 
     first, last = check_range(start, end, MAX_BACKFILL_DAYS)
     settings, log = load_settings(options), _logger()
+    check_not_future(last, settings.business_timezone, options.allow_future, name="end_date")
     print(UI_HINT, file=sys.stderr)
     wh = pipeline.open_warehouse(settings)
     try:
         result = pipeline.backfill(settings, first, last, warehouse=wh, log=log, run_id=pipeline.new_run_id(),
                                    only_failed=only_failed, full_refresh=options.full_refresh,
-                                   steps=pipeline.LOCAL_STEPS)
+                                   allow_future=options.allow_future, steps=pipeline.LOCAL_STEPS)
     finally:
         wh.dispose()
     return result.raise_for_status()

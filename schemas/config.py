@@ -442,6 +442,10 @@ class RunOptions(Strict):
                                                                      "this run")
     full_refresh: bool = Field(False, description="connectors re-read everything and drop records the source "
                                                   "no longer has")
+    allow_future: bool = Field(False, description="accept an as-of date after today in the business time zone "
+                                                  "(the run's as_of, a backfill's end date); without it such a "
+                                                  "date is refused as a typo: published, it would be the latest "
+                                                  "date every reader and the next nightly run take as done")
     snapshot_dir: str | None = Field(None, description="backfill: where the staged sources are left for the chunks, "
                                                        "a folder or an fsspec URL every worker reaches; overrides the "
                                                        "configuration", json_schema_extra={"pattern": NO_PASSWORD_PATTERN})
@@ -586,3 +590,17 @@ def check_range(start: object, end: object, max_days: int) -> tuple[dt.date, dt.
     if (last - first).days + 1 > max_days:
         raise SettingsError(f"{first} … {last} is {(last - first).days + 1} dates; at most {max_days} in one run")
     return first, last
+
+
+def check_not_future(as_of: dt.date, timezone: str, allow_future: bool = False, *, name: str = "as_of",
+                     now: dt.datetime | None = None) -> dt.date:
+    """`as_of` (a run's date, a backfill's last), or a SettingsError when it is after today in the
+    business time zone and `allow_future` is not given. A date typed wrong (2030 for 2023) would be
+    published as the latest: `portfolio_latest` would show it, and the next nightly run would take
+    every night before it as done. The CLI calls this before Prefect or GX is imported; the
+    pipeline and the flows call it too (a run started from Prefect's UI or from Python)."""
+    today = (now or dt.datetime.now(dt.UTC)).astimezone(ZoneInfo(timezone)).date()
+    if as_of > today and not allow_future:
+        raise SettingsError(f"{name}: {as_of} is after today ({today} in {timezone}); if that date is meant, "
+                            "give --allow-future (run option allow_future)")
+    return as_of

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from schemas.config import Settings, SettingsError, SnapshotRef
+from schemas.config import Settings, SettingsError, SnapshotRef, check_not_future
 from schemas.sources import ENTITIES
 from tasks.credentials import resolve_url
 from tasks.errors import one_line
@@ -451,9 +451,14 @@ def failed_before_run(settings: Settings, flow: str, as_of: dt.date | None, run_
 
 
 def nightly(settings: Settings, as_of: dt.date | None = None, *, warehouse: Warehouse, log: Log, run_id: str,
-            full_refresh: bool = False, steps: Steps = STEPS, today: dt.datetime | None = None) -> RunResult:
+            full_refresh: bool = False, steps: Steps = STEPS, today: dt.datetime | None = None,
+            allow_future: bool = False) -> RunResult:
     """Yesterday in the business time zone and every night missed since the last nightly run (at
-    most MAX_CATCH_UP), in one pass; or `as_of` alone when it is given."""
+    most MAX_CATCH_UP), in one pass; or `as_of` alone when it is given, which must not be after
+    today in the business time zone unless `allow_future` (a SettingsError before anything is done).
+    `today`: the moment taken as now (default: the clock)."""
+    if as_of:
+        check_not_future(as_of, settings.business_timezone, allow_future, now=today)
     steps.prepare_warehouse(warehouse, log)
     if as_of:
         start = last = as_of
@@ -467,10 +472,13 @@ def nightly(settings: Settings, as_of: dt.date | None = None, *, warehouse: Ware
 
 
 def backfill(settings: Settings, start: dt.date, end: dt.date, *, warehouse: Warehouse, log: Log, run_id: str,
-             only_failed: bool = False, full_refresh: bool = False, steps: Steps = STEPS) -> RunResult:
+             only_failed: bool = False, full_refresh: bool = False, steps: Steps = STEPS,
+             allow_future: bool = False, today: dt.datetime | None = None) -> RunResult:
     """Every as-of date of start … end (with `only_failed`, those no run has published), one pass
     per run of consecutive dates; each pass has its own run_log row (`<run_id>#2/3`). Stops at the
-    first pass that fails and returns it."""
+    first pass that fails and returns it. `end` must not be after today in the business time zone
+    unless `allow_future` (a SettingsError before anything is done)."""
+    check_not_future(end, settings.business_timezone, allow_future, name="end_date", now=today)
     steps.prepare_warehouse(warehouse, log)
     dates = unpublished(warehouse, start, end) if only_failed else dates_between(start, end)
     if not dates:

@@ -202,3 +202,35 @@ def test_version_and_help_tell_what_the_cli_reads(tmp_path):
         assert name in done.stdout, name
     done = subprocess.run([sys.executable, "-m", "opsmetrics.cli", "run", "--help"], capture_output=True, text=True)
     assert "every night missed" in " ".join(done.stdout.split())
+
+
+def test_an_as_of_date_after_today_is_refused_before_anything_is_imported_unless_allowed(tmp_path):
+    """`--as-of 2030-01-01` (a typo) was published; portfolio_latest showed 2030 and the next nightly
+    run skipped its missed nights. The same for a backfill's --end. In-process (no PREFECT_API_URL)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "OPSMETRICS_CONFIG")}
+    env["OPSMETRICS_WAREHOUSE"] = ""
+    db = tmp_path / "w.db"
+
+    def opsmetrics(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-X", "importtime", "-m", "opsmetrics.cli", *args, "--warehouse",
+                               f"sqlite:///{db}", "--source-dir", str(tmp_path / "nowhere")], capture_output=True,
+                              text=True, cwd=tmp_path, env=env, timeout=300)
+
+    today = dt.datetime.now(dt.UTC).date()
+    for command, flag, args in [("run", "--as-of", ["--as-of", "2030-01-01"]),
+                                ("backfill", "--end", ["--start", "2029-12-30", "--end", "2030-01-01"])]:
+        done = opsmetrics(command, *args)
+        lines = done.stderr.strip().splitlines()
+        assert done.returncode == 1
+        assert lines[-1] == (f"opsmetrics {command} failed: {flag}: 2030-01-01 is after today ({today} in UTC); if "
+                             "that date is meant, give --allow-future (run option allow_future)")
+        imported = {line.split("|")[-1].strip() for line in lines if line.startswith("import time:")}
+        assert not {"prefect", "great_expectations", "sqlalchemy"} & imported
+    assert not db.exists()  # nothing ran
+    # allowed: the run goes past the check, to the sources (which are not there) and its run_log row
+    tomorrow = today + dt.timedelta(days=1)
+    done = opsmetrics("run", "--as-of", str(tomorrow), "--allow-future")
+    said = [line for line in done.stderr.strip().splitlines() if not line.startswith("import time:")]
+    assert done.returncode == 1 and "leads.csv: file not found" in said[-1]
+    log = tables(f"sqlite:///{db}")["run_log"]
+    assert log[["status", "as_of_end"]].astype(str).values.tolist() == [["failed", str(tomorrow)]]

@@ -2,6 +2,7 @@
 options, in that order of strength; and every error naming the file and the setting's full path."""
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import resource
@@ -10,7 +11,7 @@ import sys
 
 import pytest
 
-from schemas.config import RunOptions, Settings, SettingsError, load_settings, parse_options
+from schemas.config import RunOptions, Settings, SettingsError, check_not_future, load_settings, parse_options
 
 
 @pytest.fixture(autouse=True)
@@ -209,3 +210,28 @@ def test_the_cli_refuses_an_in_memory_warehouse_before_importing_anything(tmp_pa
     imported = {line.split("|")[-1].strip() for line in lines if line.startswith("import time:")}
     assert not {"prefect", "great_expectations", "sqlalchemy"} & imported
     assert list(tmp_path.iterdir()) == []  # nothing written, no ./warehouse.db
+
+
+# --- issue 25: an as-of date after today -----------------------------------------------------------
+
+def test_an_as_of_date_after_today_in_the_business_time_zone_is_refused_unless_allowed():
+    # `--as-of 2030-01-01` (a typo) was published: portfolio_latest showed 2030 and the next nightly
+    # run took every night before it as done
+    now = dt.datetime(2026, 3, 1, 20, 0, tzinfo=dt.UTC)  # 2026-03-02 04:00 in Shanghai
+    with pytest.raises(SettingsError, match=r"^--as-of: 2030-01-01 is after today \(2026-03-01 in UTC\); if that "
+                                            r"date is meant, give --allow-future \(run option allow_future\)$"):
+        check_not_future(dt.date(2030, 1, 1), "UTC", name="--as-of", now=now)
+    assert check_not_future(dt.date(2030, 1, 1), "UTC", allow_future=True, now=now) == dt.date(2030, 1, 1)
+    assert check_not_future(dt.date(2026, 3, 1), "UTC", now=now) == dt.date(2026, 3, 1)  # today is no future
+    # the business time zone's today, not the machine's
+    assert check_not_future(dt.date(2026, 3, 2), "Asia/Shanghai", now=now) == dt.date(2026, 3, 2)
+    with pytest.raises(SettingsError, match=r"^end_date: 2026-03-02 is after today \(2026-03-01 in America/"
+                                            r"New_York\)"):
+        check_not_future(dt.date(2026, 3, 2), "America/New_York", name="end_date", now=now)
+
+
+def test_allow_future_is_a_run_option_with_its_description_for_prefects_ui():
+    prop = RunOptions.model_json_schema()["properties"]["allow_future"]
+    assert prop["default"] is False and prop["type"] == "boolean"
+    assert "after today in the business time zone" in prop["description"]
+    assert parse_options({"allow_future": True}).allow_future is True and RunOptions().allow_future is False

@@ -125,3 +125,21 @@ def test_backfill_writes_every_date_once(prefect_api, tmp_path, warehouse):
 def test_backfill_range_is_checked(start, end, match):
     with pytest.raises(SettingsError, match=match):
         check_range(start, end, MAX_DAYS)
+
+
+def test_the_flows_refuse_an_as_of_date_after_today_unless_allowed(prefect_api, tmp_path, warehouse):
+    """From Prefect's UI as from the CLI (issue 25: `--as-of 2030-01-01` was published): refused before
+    the warehouse is touched."""
+    from flows.backfill import backfill_chunk
+
+    src = write_drop(tmp_path / "drop", **GOOD)
+    options = RunOptions(source_dir=str(src), warehouse=warehouse)
+    later = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=2)
+    with pytest.raises(SettingsError, match=f"^as_of: {later} is after today .*--allow-future"):
+        nightly_refresh(as_of=later, options=options)
+    for flow in (backfill, backfill_chunk):
+        with pytest.raises(SettingsError, match=f"^end_date: {later} is after today .*--allow-future"):
+            flow(start_date=later, end_date=later, options=options)
+    assert not (tmp_path / "w.db").exists()
+    allowed = nightly_refresh(as_of=later, options=options.model_copy(update={"allow_future": True}))
+    assert allowed.status == "completed" and allowed.end == later

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from builders import PORTFOLIO_METRICS, dataset
 
-from schemas.config import Settings
+from schemas.config import Settings, SettingsError
 from schemas.sources import ENTITIES
 from tasks import pipeline
 from tasks.staging.stage import GateError
@@ -107,6 +107,25 @@ def test_yesterday_is_taken_in_the_business_time_zone():
     now = dt.datetime(2026, 3, 1, 17, tzinfo=dt.UTC)
     assert pipeline.yesterday("UTC", now) == dt.date(2026, 2, 28)
     assert pipeline.yesterday("Asia/Shanghai", now) == dt.date(2026, 3, 1)
+
+
+def test_an_as_of_date_after_today_is_refused_by_the_pipeline_before_it_touches_the_warehouse(tmp_path, wh):
+    # `--as-of 2030-01-01` (a typo) was published: portfolio_latest showed 2030 and the next nightly
+    # run took the nights before it as done. Refused in the pipeline too (Prefect's UI, Python)
+    settings = write_drop(tmp_path / "drop", **GOOD)
+    now = dt.datetime.combine(AS_OF, dt.time(12), dt.UTC)
+    later = AS_OF + dt.timedelta(days=1)
+    with pytest.raises(SettingsError, match=rf"^as_of: {later} is after today \({AS_OF} in UTC\); .*--allow-future"):
+        pipeline.nightly(settings, later, warehouse=wh, log=LOG, run_id="typo", today=now)
+    with pytest.raises(SettingsError, match=rf"^end_date: {later} is after today \({AS_OF} in UTC\)"):
+        pipeline.backfill(settings, AS_OF, later, warehouse=wh, log=LOG, run_id="typo", today=now)
+    for table in ("run_log", "partition_runs", "portfolio_daily"):  # nothing done
+        assert read(wh, f"select count(*) n from {table}")["n"][0] == 0, table
+    result = pipeline.nightly(settings, later, warehouse=wh, log=LOG, run_id="meant", today=now, allow_future=True)
+    assert result.status == "completed" and result.end == later
+    result = pipeline.backfill(settings, AS_OF, later, warehouse=wh, log=LOG, run_id="meant-too", today=now,
+                               allow_future=True)
+    assert result.status == "completed"
 
 
 def test_the_whole_pipeline_runs_from_python_c_without_prefect(tmp_path):
