@@ -503,19 +503,47 @@ def parse_options(data: dict[str, Any], where: str = "run options") -> RunOption
         raise SettingsError("; ".join(f"{where}: {line}" for line in describe(exc))) from None
 
 
+class DuplicateKey(yaml.YAMLError):
+    """A mapping of the file gives a key twice: YAML's loaders keep the last value silently."""
+
+
+class _SettingsLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing a key given twice in one mapping (at any level): one of the two
+    values would be ignored without a word. Keys brought by a merge (`<<: *defaults`) may be
+    overridden, as YAML means them to be."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key, line = self.construct_object(key_node, deep=True), key_node.start_mark.line + 1
+            try:
+                first = seen.get(key)
+            except TypeError:  # an unhashable key: the safe loader's own error says so
+                break
+            if first is not None:
+                raise DuplicateKey(f"line {line}: {key_node.value!r} is given twice (first on line {first}); "
+                                   "YAML would keep the last value and ignore the other")
+            seen[key] = line
+        return super().construct_mapping(node, deep)
+
+
 def _read_yaml(path: Path) -> dict[str, Any]:
     if not path.exists():
         raise SettingsError(f"{path}: configuration file not found")
     if not path.is_file():
         raise SettingsError(f"{path}: not a file")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SettingsLoader)  # a SafeLoader
+    except DuplicateKey as exc:
+        raise SettingsError(f"{path}: {exc}") from None
     except yaml.YAMLError as exc:
         raise SettingsError(f"{path}: not valid YAML: {' '.join(str(exc).split())}") from None
     except UnicodeDecodeError as exc:
         raise SettingsError(f"{path}: not UTF-8 text (byte {exc.start})") from None
-    if data is None:
-        return {}
+    if data is None:  # empty, or white space and comments only: every default, then a warehouse.db
+        raise SettingsError(f"{path}: the configuration is empty")  # in the working folder, was not what was meant
     if not isinstance(data, dict):
         raise SettingsError(f"{path}: expected a mapping of settings at the top level, got {_shown(data)}")
     return data

@@ -235,3 +235,36 @@ def test_allow_future_is_a_run_option_with_its_description_for_prefects_ui():
     assert prop["default"] is False and prop["type"] == "boolean"
     assert "after today in the business time zone" in prop["description"]
     assert parse_options({"allow_future": True}).allow_future is True and RunOptions().allow_future is False
+
+
+# --- issue 25: a key given twice, an empty file -----------------------------------------------------
+
+@pytest.mark.parametrize("text,line,key,first", [
+    # the last value won silently
+    ("business_timezone: Asia/Shanghai\nreporting_currency: CNY\nbusiness_timezone: UTC\n", 3, "business_timezone", 1),
+    ("sources:\n  files:\n    path: a\n    path: b\n", 4, "path", 3),
+    ("sources:\n  files: {path: a}\nsources:\n  files: {path: b}\n", 3, "sources", 1),
+    ("review: {min_responses: 3, min_responses: 5}\n", 1, "min_responses", 1),
+])
+def test_a_key_given_twice_is_an_error_naming_the_file_and_its_second_line(tmp_path, text, line, key, first):
+    conf = write(tmp_path, text)
+    with pytest.raises(SettingsError) as error:
+        load_settings(config=conf)
+    assert str(error.value) == (f"{conf}: line {line}: {key!r} is given twice (first on line {first}); YAML would "
+                                "keep the last value and ignore the other")
+
+
+def test_keys_brought_by_a_merge_may_be_overridden(tmp_path):
+    conf = write(tmp_path, "notify:\n  chat:\n    - &team {kind: slack, url: 'env:TEAM_HOOK'}\n"
+                           "    - <<: *team\n      url: env:OPS_HOOK\n      name: ops\n")
+    chat = load_settings(config=conf).notify.chat
+    assert [(c.kind, c.url, c.name) for c in chat] == [("slack", "env:TEAM_HOOK", None), ("slack", "env:OPS_HOOK", "ops")]
+
+
+@pytest.mark.parametrize("text", ["", "\n  \n", "# opsmetrics settings, to be filled in\n\n# warehouse: …\n", "---\n"])
+def test_an_empty_configuration_file_is_an_error(tmp_path, text):
+    # every default was taken, then ./warehouse.db created in the working folder
+    conf = write(tmp_path, text)
+    with pytest.raises(SettingsError) as error:
+        load_settings(config=conf)
+    assert str(error.value) == f"{conf}: the configuration is empty"
