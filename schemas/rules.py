@@ -27,6 +27,13 @@ KIND_TEXT = {
     Kind.BOOLEAN: "a boolean (true/false, 1/0, yes/no)",
 }
 
+# what a numeric column can hold, said when a value written as a number is beyond it (rule `type:`)
+KIND_RANGE = {
+    Kind.INTEGER: "whole numbers of 64 bits, -9223372036854775808 … 9223372036854775807",
+    Kind.DECIMAL: "finite numbers of 64-bit floating point, up to ±1.8e308",
+    Kind.MONEY: "finite numbers of 64-bit floating point, up to ±1.8e308",
+}
+
 
 @dataclass(frozen=True)
 class Rule:

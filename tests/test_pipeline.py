@@ -243,6 +243,17 @@ def test_a_run_killed_at_a_step_leaves_quarantine_run_log_and_ledger_as_they_wer
         pd.testing.assert_frame_equal(read(wh, f"select * from {t}"), before[t], obj=t)
 
 
+def test_seats_beyond_int64_are_quarantined_not_published_wrapped_around(tmp_path, wh):
+    # seats = 1e19 (a whole number) was valid, and published as seats_live = -9223372036854775808
+    licenses = [{"license_id": "K1", "seats": "10"}, {"license_id": "K2", "seats": "1e19"}]
+    settings = write_drop(tmp_path / "drop", **GOOD, licenses=licenses)
+    settings = settings.model_copy(update={"max_quarantine_share": 0.5})
+    result = pipeline.run(settings, AS_OF, AS_OF, warehouse=wh, log=LOG, run_id="r1")
+    assert result.status == "completed"
+    assert read(wh, "select record_id, rule from quarantine").values.tolist() == [["K2", "type:seats"]]
+    assert read(wh, "select project_id, seats_live from project_daily").values.tolist() == [["P1", 10]]
+
+
 # --- errors that say where ----------------------------------------------------------------------
 
 def test_an_unusable_sqlite_path_is_named(tmp_path):

@@ -31,6 +31,10 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO_TS = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$",
                      re.IGNORECASE)
 _UTC_SECONDS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")  # the common form, parsed in Arrow
+# what an INTEGER column holds: int64, as the warehouse's bigint columns and the marts' casts. Its
+# values are parsed as float64, so the bound is 2**63 as a float: beyond it, a cast to int64 wraps
+# (seats = 1e19 was published as seats_live = -9223372036854775808)
+INT64_BOUND = 2.0 ** 63
 _TRUE = ["true", "1", "yes"]
 _FALSE = ["false", "0", "no"]
 
@@ -85,11 +89,36 @@ def parse_date(text: pa.Array) -> pd.Series:
     return pd.Series(parsed.to_numpy(zero_copy_only=False)).astype("datetime64[s]")
 
 
-def parse_number(text: pa.Array, whole: bool = False) -> pd.Series:
+def _numbers(text: pa.Array) -> np.ndarray:
+    """float64 of the plain decimals of `text` (infinite where one is beyond a float's range), NaN elsewhere."""
     # every value the pattern lets through is one Arrow's cast reads (a sign, "1.", ".5", 1e5)
-    out = pc.cast(_matching(text, _NUMBER), pa.float64()).to_numpy(zero_copy_only=False)
-    out = np.where(np.isfinite(out), out, np.nan)  # 1e999 parses to infinity: not a plain decimal
-    return pd.Series(np.where(out == np.floor(out), out, np.nan) if whole else out, dtype="float64")
+    return pc.cast(_matching(text, _NUMBER), pa.float64()).to_numpy(zero_copy_only=False)
+
+
+def _held(numbers: np.ndarray, whole: bool) -> np.ndarray:
+    """Where a parsed number is one its column holds: finite; for a whole-number column, whole and
+    within int64."""
+    held = np.isfinite(numbers)
+    if whole:
+        held &= (numbers == np.floor(numbers)) & (numbers >= -INT64_BOUND) & (numbers < INT64_BOUND)
+    return held
+
+
+def parse_number(text: pa.Array, whole: bool = False) -> pd.Series:
+    out = _numbers(text)
+    return pd.Series(np.where(_held(out, whole), out, np.nan), dtype="float64")
+
+
+def outside_range(text: pa.Array, whole: bool = False) -> np.ndarray:
+    """Where `text` (normalised) is a plain decimal its column cannot hold, although it is written as
+    one: beyond a float's range (1e400 parses to infinity), or, for a whole-number column, a whole
+    number beyond int64 (1e19). Such a value is `type:` as any unparsed one; its detail says why."""
+    numbers = _numbers(text)
+    with np.errstate(invalid="ignore"):
+        beyond = np.isinf(numbers)
+        if whole:
+            beyond |= (numbers >= INT64_BOUND) | (numbers < -INT64_BOUND)
+    return beyond
 
 
 def parse_boolean(text: pa.Array) -> pd.Series:

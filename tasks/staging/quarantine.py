@@ -9,10 +9,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from schemas.columns import Entity
-from schemas.rules import rules_for
+from schemas.columns import Entity, Kind
+from schemas.rules import KIND_RANGE, rules_for
 from tasks.sources.base import ORIGIN, Origin
-from tasks.staging.parse import ROW
+from tasks.staging.parse import ROW, normalise_text, outside_range
 
 QUARANTINE_COLUMNS = ["entity", "record_id", "rule", "detail", "record"]
 POSITION = "__position__"  # where a quarantined record sits in its source (a file's line): their order
@@ -37,8 +37,29 @@ def describe_rule_breaks(breaks: pd.DataFrame, raw: pd.DataFrame, entity: Entity
     breaks = breaks[~shadowed]
     values = raw_values(raw, breaks[ROW].to_numpy(), breaks["column"].to_numpy())
     said = pa.array(breaks["rule"].map(texts).to_numpy(dtype=object), pa.string())
+    detail = pc.binary_join_element_wise(pc.binary_join_element_wise(said, values, "; got "),
+                                         _beyond_range(breaks, raw, entity), "")
     return pd.DataFrame({ROW: breaks[ROW].to_numpy(), "rule": breaks["rule"].to_numpy(),
-                         "detail": pc.binary_join_element_wise(said, values, "; got ").to_numpy(zero_copy_only=False)})
+                         "detail": detail.to_numpy(zero_copy_only=False)})
+
+
+def _beyond_range(breaks: pd.DataFrame, raw: pd.DataFrame, entity: Entity) -> pa.Array:
+    """Per break, what follows its value: for a `type:` break of a number its column cannot hold
+    (1e19 in a whole-number column, 1e400 anywhere), that it is outside the column's range; else ""."""
+    out = np.full(len(breaks), "", dtype=object)
+    rows, columns = breaks[ROW].to_numpy(), breaks["column"].to_numpy()
+    typed = breaks["rule"].str.startswith("type:").to_numpy()
+    for col in entity.columns:
+        if col.kind not in KIND_RANGE or col.name not in raw:
+            continue
+        at = np.flatnonzero(typed & (columns == col.name))
+        text = _text(raw[col.name]) if len(at) else None
+        if text is None:
+            continue
+        text = normalise_text(text.take(pa.array(rows[at])).cast(pa.string()))
+        beyond = outside_range(text, whole=col.kind is Kind.INTEGER)
+        out[at[beyond]] = f", outside the range of the column ({KIND_RANGE[col.kind]})"
+    return pa.array(out, pa.string())
 
 
 # values whose repr() is the value in single quotes, and whose JSON string is the value in double

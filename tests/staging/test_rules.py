@@ -73,6 +73,42 @@ def test_integer_takes_whole_numbers(text, ok):
         assert rules_of(s, "licenses") == {"L1": "type:seats"}
 
 
+INT64 = "whole numbers of 64 bits, -9223372036854775808 … 9223372036854775807"
+FLOAT = "finite numbers of 64-bit floating point, up to ±1.8e308"
+
+
+@pytest.mark.parametrize("text,beyond", [("1e19", True), ("-1e19", True), ("9223372036854775808", True),
+                                         ("9.2e18", False), ("9223372036854774784", False), ("1e400", True),
+                                         ("12.5", False)])
+def test_a_whole_number_beyond_int64_is_quarantined_as_type_saying_it_is_outside_the_column(text, beyond):
+    # seats = 1e19 is a whole number: it was valid, and published as seats_live = -9223372036854775808
+    s = stage(projects=[{"project_id": "P1"}], licenses=[{"license_id": "L1", "seats": text}])
+    q = s.quarantine[s.quarantine["entity"] == "licenses"]
+    held = not beyond and text != "12.5"
+    assert (valid_ids(s, "licenses", "license_id") == {"L1"}) is held
+    if held:
+        assert s.valid["licenses"]["seats"].tolist() == [float(text)]
+        return
+    assert rules_of(s, "licenses") == {"L1": "type:seats"}
+    said = f"seats must be a whole number; got '{text}'"
+    assert q["detail"].tolist() == [f"licenses line 2: {said}" + (f", outside the range of the column ({INT64})"
+                                                                   if beyond else "")]
+
+
+def test_a_number_that_is_not_finite_once_parsed_is_quarantined_as_type_saying_it_is_outside_the_column():
+    s = stage(projects=[{"project_id": "P1", "budget_cost": "1e400", "budget_hours": "-2E+999"},
+                        {"project_id": "P2", "budget_cost": "1e308"}],
+              marketing_spend=[{"spend_id": "S1", "amount": " 1e999 "}, {"spend_id": "S2", "amount": "lots"}])
+    assert rules_of(s, "projects") == {"P1": "type:budget_cost"} and valid_ids(s, "projects", "project_id") == {"P2"}
+    [detail] = s.quarantine.loc[s.quarantine["entity"] == "projects", "detail"]
+    assert detail == (f"projects line 2: budget_cost must be a plain decimal amount; got '1e400', outside the range "
+                      f"of the column ({FLOAT}); budget_hours must be a plain decimal number; got '-2E+999', "
+                      f"outside the range of the column ({FLOAT})")
+    details = s.quarantine.loc[s.quarantine["entity"] == "marketing_spend"].set_index("record_id")["detail"]
+    assert details["S1"].endswith(f"got ' 1e999 ', outside the range of the column ({FLOAT})")
+    assert details["S2"].endswith("got 'lots'")  # not a number at all: nothing said of a range
+
+
 @pytest.mark.parametrize("text,expected", [("true", True), ("FALSE", False), ("Yes", True), ("no", False),
                                            ("1", True), ("0", False), ("", False), ("maybe", None)])
 def test_booleans_and_missing_key_account_is_false(text, expected):
