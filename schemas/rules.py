@@ -19,7 +19,7 @@ UNPARSED = "{}__unparsed"
 DAY_OF_MONTH = "{}__day"
 
 KIND_TEXT = {
-    Kind.TIMESTAMP: "an ISO 8601 timestamp",
+    Kind.TIMESTAMP: "an ISO 8601 timestamp in the extended form (2023-01-05T10:00:00Z)",
     Kind.DATE: "a YYYY-MM-DD date",
     Kind.DECIMAL: "a plain decimal number",
     Kind.INTEGER: "a whole number",

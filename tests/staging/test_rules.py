@@ -38,6 +38,17 @@ def test_timestamp_must_be_iso_8601(text, ok):
         assert rules_of(s, "leads") == {"L1": "type:created_at"}
 
 
+@pytest.mark.parametrize("text", ["20230105T100000Z", "2023-01-05T100000Z", "20230105"])
+def test_a_timestamp_in_the_basic_form_is_quarantined_saying_the_extended_form_is_expected(text):
+    # ISO 8601's basic format is ISO 8601 too: "must be an ISO 8601 timestamp" was wrong; the contract's
+    # form is the extended one, and the detail says so with an example
+    s = stage(leads=[{"lead_id": "L1", "created_at": text, "updated_at": "2026-03-05T00:00:00Z"}])
+    assert rules_of(s, "leads") == {"L1": "type:created_at"}
+    [detail] = s.quarantine["detail"]
+    assert detail == (f"leads line 2: created_at must be an ISO 8601 timestamp in the extended form "
+                      f"(2023-01-05T10:00:00Z); got '{text}'")
+
+
 def test_timestamp_offsets_are_converted_and_naive_is_utc():
     s = stage(leads=[{"lead_id": "L1", "created_at": "2026-03-01T23:30:00+08:00"},
                      {"lead_id": "L2", "created_at": "2026-03-01T10:00:00"}])
