@@ -97,66 +97,35 @@ def test_campaign_daily_is_documented_for_bi_tools(pg):
     assert nps["nps_90d"].isna().all()  # no feedback in this dataset: null over no responses
 
 
-def test_a_reader_granted_before_the_upgrade_reads_the_new_table_and_views():
+# (granted at, what the upgrade created or recreated: each readable and empty, a query of the new columns):
+# 0005 created campaign_daily and recreated the *_latest views; 0008 review_signals, project_directory
+# and the weekly flows; 0009 targets, review_notes and their run_log counts
+UPGRADES = [
+    ("0004", ("campaign_daily", "portfolio_latest", "project_latest"),
+     ("SELECT nps_90d, team_score_avg_90d FROM {portfolio_latest}",)),
+    ("0007", ("review_signals", "project_directory", "portfolio_latest", "project_latest"),
+     ("SELECT bookings_7d, hours_7d FROM {portfolio_latest}",
+      "SELECT opportunities_90d, return_on_spend_prior_90d FROM {funnel_by_channel_daily}")),
+    ("0008", ("targets", "review_notes"), ("SELECT targets_read, review_notes_quarantined FROM {run_log}",)),
+]
+
+
+@pytest.mark.parametrize(("granted_at", "names", "queries"), UPGRADES, ids=[u[0] for u in UPGRADES])
+def test_a_reader_granted_before_an_upgrade_reads_what_it_adds(granted_at, names, queries):
     url = require_pg()
     schema, role = new_schema(), f"reader_{uuid.uuid4().hex[:8]}"
     wh = Warehouse.open(url, schema)
-    upgrade(wh, "0004")
-    grant_reader(wh, role, password="pw")
-    prepare(wh)  # 0005: campaign_daily created, the *_latest views recreated
-    reader = sa.create_engine(wh.engine.url.set(username=role, password="pw"))
-    try:
-        with reader.connect() as conn:
-            for name in ("campaign_daily", "portfolio_latest", "project_latest"):
-                assert conn.execute(sa.text(f"SELECT count(*) FROM {wh.qualified(name)}")).scalar() == 0, name
-            conn.execute(sa.text(f"SELECT nps_90d, team_score_avg_90d FROM {wh.qualified('portfolio_latest')}"))
-    finally:
-        reader.dispose()
-        with wh.engine.begin() as conn:
-            conn.exec_driver_sql(f'DROP OWNED BY "{role}"; DROP ROLE "{role}"')
-        wh.dispose()
-        drop_schema(url, schema)
-
-
-def test_a_reader_granted_at_0007_reads_the_v3_tables_and_columns():
-    """0008 creates review_signals and project_directory and recreates the views with the weekly
-    flows: a reader granted before keeps reading all of it."""
-    url = require_pg()
-    schema, role = new_schema(), f"reader_{uuid.uuid4().hex[:8]}"
-    wh = Warehouse.open(url, schema)
-    upgrade(wh, "0007")
+    upgrade(wh, granted_at)
     grant_reader(wh, role, password="pw")
     prepare(wh)
     reader = sa.create_engine(wh.engine.url.set(username=role, password="pw"))
     try:
         with reader.connect() as conn:
-            for name in ("review_signals", "project_directory", "portfolio_latest", "project_latest"):
+            for name in names:
                 assert conn.execute(sa.text(f"SELECT count(*) FROM {wh.qualified(name)}")).scalar() == 0, name
-            conn.execute(sa.text(f"SELECT bookings_7d, hours_7d FROM {wh.qualified('portfolio_latest')}"))
-            conn.execute(sa.text(f"SELECT opportunities_90d, return_on_spend_prior_90d "
-                                 f"FROM {wh.qualified('funnel_by_channel_daily')}"))
-    finally:
-        reader.dispose()
-        with wh.engine.begin() as conn:
-            conn.exec_driver_sql(f'DROP OWNED BY "{role}"; DROP ROLE "{role}"')
-        wh.dispose()
-        drop_schema(url, schema)
-
-
-def test_a_reader_granted_at_0008_reads_the_plan_and_the_notes():
-    """0009 creates targets and review_notes: a reader granted before reads them too."""
-    url = require_pg()
-    schema, role = new_schema(), f"reader_{uuid.uuid4().hex[:8]}"
-    wh = Warehouse.open(url, schema)
-    upgrade(wh, "0008")
-    grant_reader(wh, role, password="pw")
-    prepare(wh)
-    reader = sa.create_engine(wh.engine.url.set(username=role, password="pw"))
-    try:
-        with reader.connect() as conn:
-            for name in ("targets", "review_notes"):
-                assert conn.execute(sa.text(f"SELECT count(*) FROM {wh.qualified(name)}")).scalar() == 0, name
-            conn.execute(sa.text(f"SELECT targets_read, review_notes_quarantined FROM {wh.qualified('run_log')}"))
+            for query in queries:
+                conn.execute(sa.text(query.format(**{n: wh.qualified(n) for n in (
+                    "portfolio_latest", "funnel_by_channel_daily", "run_log")})))
     finally:
         reader.dispose()
         with wh.engine.begin() as conn:
